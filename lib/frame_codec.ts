@@ -1,0 +1,210 @@
+/**
+ * Encoding and decoding of T4 WebSocket frames: each binary frame carries exactly one protobuf
+ * `ClientMessage` (client to server) or `ServerMessage` (server to client), with no other framing.
+ *
+ * Decoding never throws on untrusted input: it returns a {@linkcode FrameError} instead.
+ *
+ * @module
+ */
+
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
+import {
+  type ClientMessage,
+  ClientMessageSchema,
+  type ServerMessage,
+  ServerMessageSchema,
+} from "./gen/t4/v1/service_pb.ts";
+import { FrameError } from "./frame_error.ts";
+
+/**
+ * Default largest frame the decoder accepts, in bytes: 16 MiB. The largest T4 messages (account
+ * snapshots, market-by-order snapshots) are far below this; anything larger is treated as hostile.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** Options for decoding a frame. */
+export interface DecodeFrameOptions {
+  /**
+   * Largest accepted frame in bytes; larger frames are rejected as `oversized` without decoding.
+   *
+   * @default {16777216}
+   */
+  maxFrameBytes?: number;
+}
+
+/** The data of a WebSocket message event as the runtimes deliver it with `binaryType = "arraybuffer"`. */
+export type FrameData = ArrayBuffer | Uint8Array | string;
+
+const _readOptions = { readUnknownFields: true } as const;
+
+/**
+ * Decodes one frame into a message of the given schema, never throwing.
+ *
+ * @param schema The message schema, e.g. `ServerMessageSchema`.
+ * @param data The frame: binary data, or a string for a text frame.
+ * @param options Frame size limit.
+ * @returns The decoded message, or a {@linkcode FrameError} describing why it could not be decoded.
+ *
+ * @example Decode a client frame on the server side
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ClientMessageSchema, decodeFrame, encodeClientMessage, FrameError } from "../mod.ts";
+ *
+ * const bytes = encodeClientMessage({ payload: { case: "heartbeat", value: { timestamp: 1n } } });
+ * const message = decodeFrame(ClientMessageSchema, bytes);
+ * assert.ok(!(message instanceof FrameError));
+ * assert.equal(message.payload.case, "heartbeat");
+ * ```
+ */
+export function decodeFrame<Desc extends DescMessage>(
+  schema: Desc,
+  data: FrameData,
+  options?: DecodeFrameOptions,
+): MessageShape<Desc> | FrameError {
+  if (typeof data === "string") {
+    return new FrameError(
+      "text",
+      data.length,
+      `Cannot decode a text frame of ${data.length} characters: the T4 API sends binary frames only`,
+    );
+  }
+  const max = options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const size = data.byteLength;
+  if (size > max) {
+    return new FrameError(
+      "oversized",
+      size,
+      `Cannot decode a frame of ${size} bytes as it exceeds the limit of ${max} bytes`,
+    );
+  }
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  try {
+    return fromBinary(schema, bytes, _readOptions);
+  } catch (error) {
+    const truncated = error instanceof RangeError;
+    return new FrameError(
+      truncated ? "truncated" : "malformed",
+      size,
+      `Cannot decode a frame of ${size} bytes as ${schema.typeName}: ${
+        truncated ? "it ends in the middle of a field" : _reason(error)
+      }`,
+      { cause: error },
+    );
+  }
+}
+
+function _reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Decodes a frame received by a client into a `ServerMessage`, never throwing.
+ *
+ * @param data The frame: binary data, or a string for a text frame.
+ * @param options Frame size limit.
+ * @returns The message, or a {@linkcode FrameError}.
+ *
+ * @example Decode a server heartbeat
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeServerFrame, encodeServerMessage, FrameError } from "../mod.ts";
+ *
+ * const bytes = encodeServerMessage({ payload: { case: "heartbeat", value: { timestamp: 5n } } });
+ * const message = decodeServerFrame(bytes);
+ * assert.ok(!(message instanceof FrameError));
+ * assert.equal(message.payload.case, "heartbeat");
+ * ```
+ */
+export function decodeServerFrame(
+  data: FrameData,
+  options?: DecodeFrameOptions,
+): ServerMessage | FrameError {
+  return decodeFrame(ServerMessageSchema, data, options);
+}
+
+/**
+ * Decodes a frame received by a server into a `ClientMessage`, never throwing.
+ *
+ * @param data The frame: binary data, or a string for a text frame.
+ * @param options Frame size limit.
+ * @returns The message, or a {@linkcode FrameError}.
+ *
+ * @example Decode a client heartbeat
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeClientFrame, encodeClientMessage, FrameError } from "../mod.ts";
+ *
+ * const bytes = encodeClientMessage({ payload: { case: "heartbeat", value: { timestamp: 5n } } });
+ * const message = decodeClientFrame(bytes);
+ * assert.ok(!(message instanceof FrameError));
+ * assert.equal(message.payload.case, "heartbeat");
+ * ```
+ */
+export function decodeClientFrame(
+  data: FrameData,
+  options?: DecodeFrameOptions,
+): ClientMessage | FrameError {
+  return decodeFrame(ClientMessageSchema, data, options);
+}
+
+/** A `ClientMessage`, or the plain object that initialises one. */
+export type ClientMessageInit = MessageInitShape<typeof ClientMessageSchema>;
+/** A `ServerMessage`, or the plain object that initialises one. */
+export type ServerMessageInit = MessageInitShape<typeof ServerMessageSchema>;
+
+/**
+ * Encodes a `ClientMessage` into the bytes of one binary WebSocket frame.
+ *
+ * @param message The message, or a plain object that initialises one.
+ * @returns The frame bytes.
+ *
+ * @example Encode an API-key login
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeClientMessage } from "../mod.ts";
+ *
+ * const bytes = encodeClientMessage({
+ *   payload: { case: "loginRequest", value: { apiKey: "k" } },
+ * });
+ * assert.deepEqual([...bytes], [0x12, 0x03, 0x0a, 0x01, 0x6b]);
+ * ```
+ */
+export function encodeClientMessage(message: ClientMessageInit): Uint8Array {
+  return toBinary(
+    ClientMessageSchema,
+    _isMessage(message) ? message : create(ClientMessageSchema, message),
+  );
+}
+
+/**
+ * Encodes a `ServerMessage` into the bytes of one binary WebSocket frame.
+ *
+ * @param message The message, or a plain object that initialises one.
+ * @returns The frame bytes.
+ *
+ * @example Encode a heartbeat
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeServerMessage } from "../mod.ts";
+ *
+ * const bytes = encodeServerMessage({ payload: { case: "heartbeat", value: { timestamp: 1n } } });
+ * assert.deepEqual([...bytes], [0x0a, 0x02, 0x08, 0x01]);
+ * ```
+ */
+export function encodeServerMessage(message: ServerMessageInit): Uint8Array {
+  return toBinary(
+    ServerMessageSchema,
+    _isMessage(message) ? message : create(ServerMessageSchema, message),
+  );
+}
+
+function _isMessage<T extends { $typeName: string }>(value: object): value is T {
+  return "$typeName" in value;
+}
