@@ -34,3 +34,6 @@ export * from "./lib/frame_codec.ts";
 export * from "./lib/frame_error.ts";
 export * from "./lib/login_result.ts";
 export * from "./lib/proto.ts";
+export * from "./lib/clock.ts";
+export * from "./lib/session.ts";
+export * from "./lib/status_event.ts";
