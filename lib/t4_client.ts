@@ -1,0 +1,1465 @@
+/**
+ * `T4Client`: a T4 WebSocket session that stays alive. It logs in, sends heartbeats, detects a
+ * dead (half-open) peer, reconnects with backoff and full re-login, replays every active
+ * subscription, waits out the weekly maintenance window, never retries a fatal login, and never
+ * shows a credential in logs, errors or events.
+ *
+ * Runs on the runtime's global `WebSocket` (Deno, Bun, browsers); no runtime-specific APIs.
+ *
+ * @module
+ */
+
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { type Auth, AuthToken, Credentials, redactSecrets } from "./credentials.ts";
+import {
+  AuthTokenError,
+  ClientClosedError,
+  ConnectionError,
+  ConnectionLostError,
+  InsecureUrlError,
+  LoginError,
+  LoginTimeoutError,
+  NotConnectedError,
+  OrderBatchRejectedError,
+  RequestTimeoutError,
+} from "./errors.ts";
+import {
+  type ClientMessageInit,
+  type DecodeFrameOptions,
+  decodeServerFrame,
+  encodeClientMessage,
+} from "./frame_codec.ts";
+import { FrameError } from "./frame_error.ts";
+import { type AccountSubscribe, AccountSubscribeSchema } from "./gen/t4/v1/account/account_pb.ts";
+import type { AuthenticationToken, LoginResponse } from "./gen/t4/v1/auth/auth_pb.ts";
+import {
+  AccountSubscribeType,
+  DepthBuffer,
+  DepthLevels,
+  LoginResult,
+  OrderChange,
+  type UPLMode,
+} from "./gen/t4/v1/common/enums_pb.ts";
+import {
+  MarketByOrderSubscribeSchema,
+  MarketDepthSubscribeSchema,
+} from "./gen/t4/v1/market/market_pb.ts";
+import {
+  type OrderBatchAcknowledge,
+  OrderBatchSchema,
+  OrderPullSchema,
+  OrderReviseSchema,
+  OrderSubmitSchema,
+  type OrderUpdate,
+  type OrderUpdateFailed,
+  type OrderUpdateStatus,
+} from "./gen/t4/v1/orderrouting/orderrouting_pb.ts";
+import type { ServerMessage } from "./gen/t4/v1/service_pb.ts";
+import { HeartbeatMonitor } from "./heartbeat_monitor.ts";
+import { Backoff, type ReconnectPolicy } from "./backoff.ts";
+import { isFatalLoginResult, loginResultName } from "./login_result.ts";
+import { t4flowLogger } from "./logger.ts";
+import {
+  DEFAULT_MAINTENANCE_WINDOW,
+  maintenanceEnd,
+  type MaintenanceWindow,
+} from "./maintenance_window.ts";
+import { type Session, sessionFromLoginResponse } from "./session.ts";
+import type { DisconnectReason, StatusEvent } from "./status_event.ts";
+
+/** The two documented T4 endpoints. */
+export const T4_ENDPOINTS: Readonly<{ live: string; sim: string }> = Object.freeze({
+  live: "wss://wss.t4login.com/v1",
+  sim: "wss://wss-sim.t4login.com/v1",
+});
+
+/** The part of the WHATWG `WebSocket` the client uses (the global one fits). */
+export interface WebSocketLike {
+  /** Set to `"arraybuffer"` by the client. */
+  binaryType: BinaryType;
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  /** Sends one binary frame. */
+  send(data: Uint8Array<ArrayBuffer>): void;
+  /** Starts the close handshake. */
+  close(code?: number, reason?: string): void;
+  /** Open handler. */
+  onopen: ((event: Event) => unknown) | null;
+  /** Message handler. */
+  onmessage: ((event: MessageEvent) => unknown) | null;
+  /** Close handler. */
+  onclose: ((event: CloseEvent) => unknown) | null;
+  /** Error handler. */
+  onerror: ((event: Event) => unknown) | null;
+}
+
+/** A `WebSocket` constructor, e.g. `globalThis.WebSocket` or a test fake. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Options of a {@linkcode T4Client}. */
+export interface T4ClientOptions {
+  /** The WebSocket URL; give this or `env`. */
+  url?: string;
+  /** One of the two documented endpoints ({@linkcode T4_ENDPOINTS}); give this or `url`. */
+  env?: "live" | "sim";
+  /** `{ apiKey }` or `{ firm, username, password, appName, appLicense, priceFormat? }`. */
+  auth: Auth;
+  /**
+   * Heartbeat interval in milliseconds: a heartbeat is sent whenever nothing was sent this long.
+   *
+   * @default {20000}
+   */
+  heartbeatMs?: number;
+  /**
+   * Intervals with nothing received before the peer counts as dead and the socket is dropped.
+   *
+   * @default {3}
+   */
+  missedHeartbeats?: number;
+  /**
+   * Reconnect policy after an unexpected drop (see `DEFAULT_RECONNECT_POLICY`), or `false` to
+   * close instead of reconnecting.
+   *
+   * @default {DEFAULT_RECONNECT_POLICY}
+   */
+  reconnect?: Partial<ReconnectPolicy> | false;
+  /**
+   * Weekly maintenance window, or `false` for none.
+   *
+   * @default {DEFAULT_MAINTENANCE_WINDOW}
+   */
+  maintenance?: MaintenanceWindow | false;
+  /**
+   * The clock for every timer.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /** Closes the client when aborted. */
+  signal?: AbortSignal;
+  /**
+   * Time from opening the socket to the `LoginResponse`, in milliseconds.
+   *
+   * @default {15000}
+   */
+  loginTimeoutMs?: number;
+  /**
+   * Time an order or token request waits for its answer, in milliseconds.
+   *
+   * @default {30000}
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Largest accepted frame in bytes; larger frames are skipped as `frame_error`.
+   *
+   * @default {16777216}
+   */
+  maxFrameBytes?: number;
+  /**
+   * Allows `ws://` to hosts other than loopback (credentials would travel unencrypted).
+   *
+   * @default {false}
+   */
+  allowInsecure?: boolean;
+  /**
+   * The WebSocket constructor.
+   *
+   * @default {globalThis.WebSocket}
+   */
+  WebSocket?: WebSocketConstructor;
+  /**
+   * Random source in `[0, 1)` for backoff jitter and generated tags.
+   *
+   * @default {Math.random}
+   */
+  random?: () => number;
+  /**
+   * A cached authentication token is renewed this long before it expires, in milliseconds.
+   *
+   * @default {60000}
+   */
+  tokenRefreshMarginMs?: number;
+}
+
+/** Counters of a {@linkcode T4Client} (live values, never reset). */
+export interface T4ClientStats {
+  /** Successful re-logins after a drop. */
+  reconnects: number;
+  /** Heartbeats sent. */
+  heartbeatsSent: number;
+  /** Heartbeats received. */
+  heartbeatsReceived: number;
+  /** Frames skipped as undecodable, text or oversized. */
+  frameErrors: number;
+  /** Frames received (including bad ones). */
+  framesReceived: number;
+}
+
+/** The payload of a `ServerMessage`. */
+export type ServerPayload = ServerMessage["payload"];
+/** A `ServerMessage` payload case name, e.g. `"marketDepth"`, `"orderUpdate"`. */
+export type ServerPayloadCase = NonNullable<ServerPayload["case"]>;
+/** The payload value type of a case. */
+export type ServerPayloadValue<C extends ServerPayloadCase> = Extract<
+  ServerPayload,
+  { case: C }
+>["value"];
+/** A handler registered with {@linkcode T4Client.on}. */
+export type PayloadHandler<C extends ServerPayloadCase> = (
+  value: ServerPayloadValue<C>,
+  message: ServerMessage,
+) => void;
+
+/** The order update kinds an order method resolves with. */
+export type OrderUpdateMessage = OrderUpdate | OrderUpdateStatus | OrderUpdateFailed;
+
+/** Initialiser of an `OrderSubmit`. */
+export type OrderSubmitInit = MessageInitShape<typeof OrderSubmitSchema>;
+/** Initialiser of an `OrderRevise`. */
+export type OrderReviseInit = MessageInitShape<typeof OrderReviseSchema>;
+/** Initialiser of an `OrderPull`. */
+export type OrderPullInit = MessageInitShape<typeof OrderPullSchema>;
+/** Initialiser of an `OrderBatch`. */
+export type OrderBatchInit = MessageInitShape<typeof OrderBatchSchema>;
+
+/** Identifies a market. */
+export interface MarketRef {
+  /** Exchange id, e.g. `"CME_Eq"`. */
+  exchangeId: string;
+  /** Contract id, e.g. `"ES"`. */
+  contractId: string;
+  /** Market id. */
+  marketId: string;
+}
+
+/** A market depth subscription. */
+export interface MarketSubscription extends MarketRef {
+  /**
+   * Update buffering.
+   *
+   * @default {DepthBuffer.SMART}
+   */
+  buffer?: DepthBuffer;
+  /**
+   * Depth levels.
+   *
+   * @default {DepthLevels.NORMAL}
+   */
+  depthLevels?: DepthLevels;
+}
+
+/** An account subscription. */
+export interface AccountSubscription {
+  /** The account id. */
+  accountId: string;
+  /** Unrealised P&L mode. */
+  uplMode?: UPLMode;
+}
+
+/** The state of a {@linkcode T4Client}. */
+export type T4ClientState = "idle" | "connecting" | "open" | "waiting" | "closed";
+
+const _log = t4flowLogger("client");
+const _LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+const _SUCCESS = LoginResult.SUCCESS;
+
+class _Group {
+  readonly results: unknown[];
+  remaining: number;
+  timer: TimerHandle | undefined;
+  done = false;
+  constructor(
+    readonly operation: string,
+    readonly keys: string[],
+    readonly resolve: (value: unknown[]) => void,
+    readonly reject: (error: Error) => void,
+  ) {
+    this.results = new Array(keys.length);
+    this.remaining = keys.length;
+  }
+}
+
+interface _Slot {
+  group: _Group;
+  index: number;
+}
+
+class _StatusQueue implements AsyncIterator<StatusEvent> {
+  #buffer: StatusEvent[] = [];
+  #waiter: ((result: IteratorResult<StatusEvent>) => void) | undefined;
+  #done = false;
+  constructor(private readonly detach: (queue: _StatusQueue) => void) {}
+
+  push(event: StatusEvent): void {
+    if (this.#done) return;
+    if (this.#waiter) {
+      const waiter = this.#waiter;
+      this.#waiter = undefined;
+      waiter({ value: event, done: false });
+    } else this.#buffer.push(event);
+    if (event.type === "closed") this.end();
+  }
+
+  end(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.detach(this);
+    if (this.#waiter && this.#buffer.length === 0) {
+      const waiter = this.#waiter;
+      this.#waiter = undefined;
+      waiter({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<StatusEvent>> {
+    const event = this.#buffer.shift();
+    if (event !== undefined) return Promise.resolve({ value: event, done: false });
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
+  return(): Promise<IteratorResult<StatusEvent>> {
+    this.#buffer.length = 0;
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+}
+
+/**
+ * A T4 WebSocket session that stays alive.
+ *
+ * - `connect()` opens the socket and logs in once: it resolves with the {@linkcode Session} or
+ *   rejects (`LoginError`, `LoginTimeoutError`, `ConnectionError`) without retrying; call it
+ *   again to retry. Automatic reconnects start only after a session was established.
+ * - After an unexpected close, socket error, login timeout or dead peer, the client reconnects
+ *   with exponential backoff and full jitter, logs in again and replays every active
+ *   subscription with the identical frame last sent. A fatal login result (everything except
+ *   the transient `TRANSIENT_LOGIN_RESULTS`) closes the client: it is never retried.
+ * - Inside the maintenance window a drop is reported as `maintenance` and the next attempt waits
+ *   for the window's end.
+ * - Requests made without a session throw/reject with `NotConnectedError` and are never queued;
+ *   requests waiting for an answer when the connection drops reject with `ConnectionLostError`
+ *   (orders are never replayed onto a new session).
+ *
+ * Order correlation: `submitOrder` gives every order without a `tag` a unique generated tag and
+ * resolves with the first `OrderUpdate`/`OrderUpdateStatus` carrying each tag (in order);
+ * `reviseOrder`/`pullOrder` resolve with the first update per `unique_id` whose `change` is a
+ * revision (resp. pull) change, or an `OrderUpdateFailed` for it; `submitBatch` sets a `batch_id`
+ * when missing and resolves with the `OrderBatchAcknowledge`, or rejects with
+ * `OrderBatchRejectedError`. Updates inside `OrderUpdateMulti` count too. The first update may
+ * itself be a rejection: check its `status` and `change`. Waiters for the same tag or unique id
+ * are answered in request order. An answer that never arrives rejects with
+ * `RequestTimeoutError` after `requestTimeoutMs`; the order's outcome is then unknown. Follow the
+ * whole order lifecycle with `on("orderUpdate", ...)`.
+ *
+ * @example Connect to a server (here a fake socket that accepts the login)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeServerMessage, LoginResult, T4Client, type WebSocketLike } from "../mod.ts";
+ *
+ * class OneShotSocket implements WebSocketLike {
+ *   binaryType: BinaryType = "blob";
+ *   readyState = 0;
+ *   onopen: WebSocketLike["onopen"] = null;
+ *   onmessage: WebSocketLike["onmessage"] = null;
+ *   onclose: WebSocketLike["onclose"] = null;
+ *   onerror: WebSocketLike["onerror"] = null;
+ *   constructor(_url: string) {
+ *     queueMicrotask(() => { this.readyState = 1; this.onopen?.(new Event("open")); });
+ *   }
+ *   send(_data: Uint8Array): void {
+ *     const reply = encodeServerMessage({
+ *       payload: { case: "loginResponse", value: { result: LoginResult.SUCCESS, sessionId: "s-1" } },
+ *     });
+ *     queueMicrotask(() => this.onmessage?.(new MessageEvent("message", { data: reply.slice().buffer })));
+ *   }
+ *   close(code = 1000, reason = ""): void {
+ *     this.readyState = 3;
+ *     queueMicrotask(() => this.onclose?.({ code, reason } as CloseEvent));
+ *   }
+ * }
+ *
+ * await using client = new T4Client({ url: "wss://t4.example/v1", auth: { apiKey: "key" }, WebSocket: OneShotSocket });
+ * const session = await client.connect();
+ * assert.equal(session.sessionId, "s-1");
+ * ```
+ */
+export class T4Client {
+  readonly #url: string;
+  readonly #displayUrl: string;
+  readonly #credentials: Credentials;
+  readonly #clock: Clock;
+  readonly #WebSocket: WebSocketConstructor;
+  readonly #backoff: Backoff | undefined;
+  readonly #maintenance: MaintenanceWindow | undefined;
+  readonly #loginTimeoutMs: number;
+  readonly #requestTimeoutMs: number;
+  readonly #tokenMarginMs: number;
+  readonly #decodeOptions: DecodeFrameOptions;
+  readonly #random: () => number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #heartbeat: HeartbeatMonitor;
+  readonly #stats: T4ClientStats = {
+    reconnects: 0,
+    heartbeatsSent: 0,
+    heartbeatsReceived: 0,
+    frameErrors: 0,
+    framesReceived: 0,
+  };
+
+  #state: T4ClientState = "idle";
+  #ws: WebSocketLike | undefined;
+  #gen = 0;
+  #attempt = 0;
+  #session: Session | undefined;
+  #connectedAt = 0;
+  #loginTimer: TimerHandle | undefined;
+  #reconnectTimer: TimerHandle | undefined;
+  #connectWaiter:
+    | { resolve: (session: Session) => void; reject: (error: Error) => void }
+    | undefined;
+  #closing = new Set<Promise<void>>();
+
+  readonly #handlers = new Map<string, readonly PayloadHandler<ServerPayloadCase>[]>();
+  readonly #statusListeners = new Set<(event: StatusEvent) => void>();
+  readonly #statusQueues = new Set<_StatusQueue>();
+  readonly #subscriptions = new Map<string, Uint8Array<ArrayBuffer>>();
+  readonly #slots = new Map<string, _Slot[]>();
+  readonly #groups = new Set<_Group>();
+  #token: AuthToken | undefined;
+  #tokenRequest: Promise<AuthToken> | undefined;
+  readonly #tagPrefix: string;
+  #seq = 0;
+
+  /**
+   * Creates a client; nothing is opened until {@linkcode T4Client.connect}.
+   *
+   * @param options Endpoint, credentials, timing and policies.
+   * @throws {TypeError} When neither `url` nor `env` is given, the URL is not `ws:`/`wss:`, or the
+   *   credentials are incomplete.
+   * @throws {InsecureUrlError} When the URL is `ws://` to a non-loopback host without `allowInsecure`.
+   * @throws {RangeError} When a timing option or the reconnect policy is invalid.
+   */
+  constructor(options: T4ClientOptions) {
+    const raw = options.url ?? (options.env ? T4_ENDPOINTS[options.env] : undefined);
+    if (raw === undefined) {
+      throw new TypeError(
+        "Cannot create the client as neither 'url' nor 'env' is set: pass env: \"live\" | \"sim\" or a url",
+      );
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch (cause) {
+      throw new TypeError(`Cannot create the client as 'url' is not a valid URL`, { cause });
+    }
+    this.#displayUrl = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+    if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
+      throw new TypeError(
+        `Cannot create the client as 'url' must use wss:// (or ws:// to loopback): current value is ${this.#displayUrl}`,
+      );
+    }
+    if (
+      parsed.protocol === "ws:" && !_LOOPBACK.has(parsed.hostname) &&
+      !parsed.hostname.startsWith("127.") && options.allowInsecure !== true
+    ) {
+      throw new InsecureUrlError(this.#displayUrl);
+    }
+    this.#url = raw;
+    this.#credentials = new Credentials(options.auth);
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    const ctor = options.WebSocket ??
+      (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (ctor === undefined) {
+      throw new TypeError("Cannot create the client as this runtime has no global WebSocket");
+    }
+    this.#WebSocket = ctor;
+    this.#backoff = options.reconnect === false
+      ? undefined
+      : new Backoff(options.reconnect ?? {}, this.#random);
+    this.#maintenance = options.maintenance === false
+      ? undefined
+      : options.maintenance ?? DEFAULT_MAINTENANCE_WINDOW;
+    this.#loginTimeoutMs = _positive("loginTimeoutMs", options.loginTimeoutMs ?? 15_000);
+    this.#requestTimeoutMs = _positive("requestTimeoutMs", options.requestTimeoutMs ?? 30_000);
+    this.#tokenMarginMs = options.tokenRefreshMarginMs ?? 60_000;
+    this.#decodeOptions = options.maxFrameBytes === undefined
+      ? {}
+      : { maxFrameBytes: _positive("maxFrameBytes", options.maxFrameBytes) };
+    this.#heartbeat = new HeartbeatMonitor({
+      sendHeartbeat: () => this.#sendHeartbeat(),
+      stale: (silentMs) => this.#emit({ type: "stale", at: this.#clock.now(), silentMs }),
+      deadPeer: (silentMs) =>
+        this.#lost(
+          this.#gen,
+          "dead_peer",
+          `nothing was received for ${silentMs} ms`,
+          undefined,
+        ),
+    }, {
+      clock: this.#clock,
+      intervalMs: options.heartbeatMs ?? 20_000,
+      missed: options.missedHeartbeats ?? 3,
+    });
+    this.#tagPrefix = `t4f${Math.floor(this.#random() * 36 ** 4).toString(36).padStart(4, "0")}-`;
+    this.#signal = options.signal;
+    if (this.#signal?.aborted) this.#shutdown("the signal was aborted", false);
+    else this.#signal?.addEventListener("abort", this.#onAbort);
+  }
+
+  /** @returns The URL (without user info or query). */
+  get url(): string {
+    return this.#displayUrl;
+  }
+
+  /** @returns The current state. */
+  get state(): T4ClientState {
+    return this.#state;
+  }
+
+  /** @returns The current session, while logged in. */
+  get session(): Session | undefined {
+    return this.#session;
+  }
+
+  /** @returns Live counters. */
+  get stats(): Readonly<T4ClientStats> {
+    return this.#stats;
+  }
+
+  /** @returns The number of active subscriptions that would be replayed on reconnect. */
+  get subscriptionCount(): number {
+    return this.#subscriptions.size;
+  }
+
+  /**
+   * Opens the socket and logs in, once.
+   *
+   * @returns The session.
+   * @throws {LoginError} When the server refuses the login (not retried).
+   * @throws {LoginTimeoutError} When no login response arrives in `loginTimeoutMs`.
+   * @throws {ConnectionError} When the socket fails or closes before the login completes.
+   * @throws {ClientClosedError} When the client is or gets closed.
+   */
+  connect(): Promise<Session> {
+    if (this.#state === "closed") return Promise.reject(new ClientClosedError("connect"));
+    if (this.#state === "open" && this.#session) return Promise.resolve(this.#session);
+    if (this.#connectWaiter) {
+      return Promise.reject(
+        new TypeError("Cannot connect as a connect() call is already in progress"),
+      );
+    }
+    if (this.#state !== "idle") {
+      return Promise.reject(
+        new TypeError(`Cannot connect as the client is ${this.#state}: it reconnects by itself`),
+      );
+    }
+    return new Promise<Session>((resolve, reject) => {
+      this.#connectWaiter = { resolve, reject };
+      this.#attempt = 0;
+      this.#open();
+    });
+  }
+
+  /**
+   * Registers a handler for every `ServerMessage` payload of one case. A handler that throws is
+   * logged and the session goes on.
+   *
+   * @param payloadCase The oneof case, e.g. `"marketDepth"`, `"orderUpdate"`.
+   * @param handler Receives the payload value and the whole message.
+   * @returns A function that removes the handler.
+   */
+  on<C extends ServerPayloadCase>(payloadCase: C, handler: PayloadHandler<C>): () => void {
+    const h = handler as unknown as PayloadHandler<ServerPayloadCase>;
+    this.#handlers.set(payloadCase, [...(this.#handlers.get(payloadCase) ?? []), h]);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      const list = (this.#handlers.get(payloadCase) ?? []).filter((x) => x !== h);
+      if (list.length) this.#handlers.set(payloadCase, list);
+      else this.#handlers.delete(payloadCase);
+    };
+  }
+
+  /**
+   * Lifecycle events from now on, as an async iterable that ends after `closed`. Each call gets
+   * its own independent iterator; events are buffered until read.
+   *
+   * @returns The event stream.
+   */
+  status(): AsyncIterable<StatusEvent> {
+    const queue = new _StatusQueue((q) => this.#statusQueues.delete(q));
+    if (this.#state === "closed") queue.end();
+    else this.#statusQueues.add(queue);
+    return { [Symbol.asyncIterator]: () => queue };
+  }
+
+  /**
+   * Calls `listener` synchronously for every lifecycle event. A listener that throws is logged.
+   *
+   * @param listener The listener.
+   * @returns A function that removes the listener.
+   */
+  onStatus(listener: (event: StatusEvent) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  /**
+   * Subscribes to market depth; replayed identically after every reconnect.
+   *
+   * @param subscription The market and how to buffer it.
+   * @throws {NotConnectedError} When there is no session (nothing is sent or remembered).
+   * @throws {TypeError} When an id is empty.
+   * @throws {RangeError} When `buffer` is `NO_SUBSCRIPTION` (use `unsubscribeMarket`).
+   */
+  subscribeMarket(subscription: MarketSubscription): void {
+    this.#requireOpen("subscribeMarket");
+    _ids("subscribeMarket", subscription);
+    const buffer = subscription.buffer ?? DepthBuffer.SMART;
+    if (buffer === DepthBuffer.NO_SUBSCRIPTION) {
+      throw new RangeError(
+        "Cannot subscribeMarket as 'buffer' is NO_SUBSCRIPTION: call unsubscribeMarket instead",
+      );
+    }
+    const frame = _frame({
+      case: "marketDepthSubscribe",
+      value: create(MarketDepthSubscribeSchema, {
+        exchangeId: subscription.exchangeId,
+        contractId: subscription.contractId,
+        marketId: subscription.marketId,
+        buffer,
+        depthLevels: subscription.depthLevels ?? DepthLevels.NORMAL,
+      }),
+    });
+    this.#send(frame);
+    this.#subscriptions.set(_marketKey("md", subscription), frame);
+  }
+
+  /**
+   * Ends a market depth subscription.
+   *
+   * @param market The market.
+   * @throws {NotConnectedError} When there is no session.
+   * @throws {TypeError} When an id is empty.
+   */
+  unsubscribeMarket(market: MarketRef): void {
+    this.#requireOpen("unsubscribeMarket");
+    _ids("unsubscribeMarket", market);
+    this.#send(_frame({
+      case: "marketDepthSubscribe",
+      value: create(MarketDepthSubscribeSchema, {
+        exchangeId: market.exchangeId,
+        contractId: market.contractId,
+        marketId: market.marketId,
+        buffer: DepthBuffer.NO_SUBSCRIPTION,
+        depthLevels: DepthLevels.UNDEFINED,
+      }),
+    }));
+    this.#subscriptions.delete(_marketKey("md", market));
+  }
+
+  /**
+   * Subscribes to market-by-order data; replayed after every reconnect.
+   *
+   * @param market The market.
+   * @throws {NotConnectedError} When there is no session.
+   * @throws {TypeError} When an id is empty.
+   */
+  subscribeMarketByOrder(market: MarketRef): void {
+    this.#requireOpen("subscribeMarketByOrder");
+    _ids("subscribeMarketByOrder", market);
+    const frame = _frame({
+      case: "marketByOrderSubscribe",
+      value: create(MarketByOrderSubscribeSchema, {
+        exchangeId: market.exchangeId,
+        contractId: market.contractId,
+        marketId: market.marketId,
+        subscribe: true,
+      }),
+    });
+    this.#send(frame);
+    this.#subscriptions.set(_marketKey("mbo", market), frame);
+  }
+
+  /**
+   * Ends a market-by-order subscription.
+   *
+   * @param market The market.
+   * @throws {NotConnectedError} When there is no session.
+   * @throws {TypeError} When an id is empty.
+   */
+  unsubscribeMarketByOrder(market: MarketRef): void {
+    this.#requireOpen("unsubscribeMarketByOrder");
+    _ids("unsubscribeMarketByOrder", market);
+    this.#send(_frame({
+      case: "marketByOrderSubscribe",
+      value: create(MarketByOrderSubscribeSchema, {
+        exchangeId: market.exchangeId,
+        contractId: market.contractId,
+        marketId: market.marketId,
+        subscribe: false,
+      }),
+    }));
+    this.#subscriptions.delete(_marketKey("mbo", market));
+  }
+
+  /**
+   * Subscribes to all updates of an account; replayed after every reconnect.
+   *
+   * @param subscription The account and P&L mode.
+   * @throws {NotConnectedError} When there is no session.
+   * @throws {TypeError} When `accountId` is empty.
+   */
+  subscribeAccount(subscription: AccountSubscription): void {
+    this.#requireOpen("subscribeAccount");
+    _nonEmpty("subscribeAccount", "accountId", subscription.accountId);
+    const value: AccountSubscribe = create(AccountSubscribeSchema, {
+      subscribe: AccountSubscribeType.ALL_UPDATES,
+      accountId: [subscription.accountId],
+      ...(subscription.uplMode === undefined ? {} : { uplMode: subscription.uplMode }),
+    });
+    const frame = _frame({ case: "accountSubscribe", value });
+    this.#send(frame);
+    this.#subscriptions.set(`acct:${subscription.accountId}`, frame);
+  }
+
+  /**
+   * Ends an account subscription.
+   *
+   * @param accountId The account id.
+   * @throws {NotConnectedError} When there is no session.
+   * @throws {TypeError} When `accountId` is empty.
+   */
+  unsubscribeAccount(accountId: string): void {
+    this.#requireOpen("unsubscribeAccount");
+    _nonEmpty("unsubscribeAccount", "accountId", accountId);
+    this.#send(_frame({
+      case: "accountSubscribe",
+      value: create(AccountSubscribeSchema, {
+        subscribe: AccountSubscribeType.NONE,
+        accountId: [accountId],
+      }),
+    }));
+    this.#subscriptions.delete(`acct:${accountId}`);
+  }
+
+  /**
+   * Submits orders. Each order without a `tag` gets a unique one.
+   *
+   * @param submit The `OrderSubmit` (account, market, orders).
+   * @returns The first update carrying each order's tag, in order.
+   * @throws {NotConnectedError} When there is no session (nothing sent).
+   * @throws {ConnectionLostError} When the connection drops before every answer arrived.
+   * @throws {RequestTimeoutError} When not every answer arrived in `requestTimeoutMs`.
+   * @throws {TypeError} When there is no order.
+   */
+  submitOrder(submit: OrderSubmitInit): Promise<OrderUpdateMessage[]> {
+    return this.#request("submitOrder", () => {
+      const message = create(OrderSubmitSchema, submit);
+      if (message.orders.length === 0) {
+        throw new TypeError("Cannot submitOrder as 'orders' is empty: add at least one order");
+      }
+      const keys = message.orders.map((order) => {
+        if (!order.tag) order.tag = this.#nextId();
+        return `tag:${order.tag}`;
+      });
+      return { keys, frame: _frame({ case: "orderSubmit", value: message }) };
+    }) as Promise<OrderUpdateMessage[]>;
+  }
+
+  /**
+   * Revises orders.
+   *
+   * @param revise The `OrderRevise`.
+   * @returns The first revision update (or `OrderUpdateFailed`) per `unique_id`, in order.
+   * @throws {NotConnectedError} When there is no session.
+   * @throws {ConnectionLostError} When the connection drops before every answer arrived.
+   * @throws {RequestTimeoutError} When not every answer arrived in time.
+   * @throws {TypeError} When there is no revision or a `unique_id` is empty.
+   */
+  reviseOrder(revise: OrderReviseInit): Promise<OrderUpdateMessage[]> {
+    return this.#request("reviseOrder", () => {
+      const message = create(OrderReviseSchema, revise);
+      if (message.revisions.length === 0) {
+        throw new TypeError("Cannot reviseOrder as 'revisions' is empty: add at least one");
+      }
+      const keys = message.revisions.map((r) => {
+        _nonEmpty("reviseOrder", "uniqueId", r.uniqueId);
+        return `rev:${r.uniqueId}`;
+      });
+      return { keys, frame: _frame({ case: "orderRevise", value: message }) };
+    }) as Promise<OrderUpdateMessage[]>;
+  }
+
+  /**
+   * Pulls (cancels) orders.
+   *
+   * @param pull The `OrderPull`.
+   * @returns The first pull update (or `OrderUpdateFailed`) per `unique_id`, in order.
+   * @throws {NotConnectedError} When there is no session.
+   * @throws {ConnectionLostError} When the connection drops before every answer arrived.
+   * @throws {RequestTimeoutError} When not every answer arrived in time.
+   * @throws {TypeError} When there is no pull or a `unique_id` is empty.
+   */
+  pullOrder(pull: OrderPullInit): Promise<OrderUpdateMessage[]> {
+    return this.#request("pullOrder", () => {
+      const message = create(OrderPullSchema, pull);
+      if (message.pulls.length === 0) {
+        throw new TypeError("Cannot pullOrder as 'pulls' is empty: add at least one");
+      }
+      const keys = message.pulls.map((p) => {
+        _nonEmpty("pullOrder", "uniqueId", p.uniqueId);
+        return `pull:${p.uniqueId}`;
+      });
+      return { keys, frame: _frame({ case: "orderPull", value: message }) };
+    }) as Promise<OrderUpdateMessage[]>;
+  }
+
+  /**
+   * Submits an order batch; a missing `batch_id` is generated.
+   *
+   * @param batch The `OrderBatch`.
+   * @returns The server's `OrderBatchAcknowledge` (accepted unique ids per submission).
+   * @throws {OrderBatchRejectedError} When the server rejects the batch.
+   * @throws {NotConnectedError} When there is no session.
+   * @throws {ConnectionLostError} When the connection drops before the answer.
+   * @throws {RequestTimeoutError} When no answer arrived in time.
+   */
+  async submitBatch(batch: OrderBatchInit): Promise<OrderBatchAcknowledge> {
+    const [ack] = await this.#request("submitBatch", () => {
+      const message = create(OrderBatchSchema, batch);
+      if (message.submissions.length === 0) {
+        throw new TypeError("Cannot submitBatch as 'submissions' is empty: add at least one");
+      }
+      message.batchId ||= this.#nextId();
+      return {
+        keys: [`batch:${message.batchId}`],
+        frame: _frame({ case: "orderBatch", value: message }),
+      };
+    });
+    return ack as OrderBatchAcknowledge;
+  }
+
+  /**
+   * Requests an authentication token (e.g. for the REST API), correlated by `request_id` and
+   * cached until `tokenRefreshMarginMs` before it expires (a token without expiry is not cached).
+   *
+   * @returns The token, which redacts itself; call `reveal()` to use it.
+   * @throws {AuthTokenError} When the server refuses (`fail_message`).
+   * @throws {NotConnectedError} When there is no session.
+   * @throws {ConnectionLostError} When the connection drops before the answer.
+   * @throws {RequestTimeoutError} When no answer arrived in time.
+   */
+  requestAuthToken(): Promise<AuthToken> {
+    const cached = this.#token;
+    if (
+      cached?.expiresAt !== undefined && this.#state === "open" &&
+      this.#clock.now() < cached.expiresAt - this.#tokenMarginMs
+    ) return Promise.resolve(cached);
+    if (this.#tokenRequest) return this.#tokenRequest;
+    const gen = this.#gen;
+    const request = this.#request("requestAuthToken", () => {
+      const requestId = this.#nextId();
+      return {
+        keys: [`token:${requestId}`],
+        frame: _frame({ case: "authenticationTokenRequest", value: { requestId } }),
+      };
+    }).then(([value]) => {
+      const answer = value as AuthenticationToken;
+      const token = new AuthToken(
+        answer.token ?? "",
+        answer.expireTime ? timestampMs(answer.expireTime) : undefined,
+      );
+      if (gen === this.#gen) this.#token = token;
+      return token;
+    }).finally(() => {
+      if (this.#tokenRequest === request) this.#tokenRequest = undefined;
+    });
+    this.#tokenRequest = request;
+    return request;
+  }
+
+  /**
+   * Closes the client for good: cancels every timer, closes the socket, rejects waiting requests
+   * with `ClientClosedError` and ends every status stream after a `closed` event. Idempotent.
+   *
+   * @returns A promise that resolves when the socket has closed (bounded wait).
+   */
+  async close(): Promise<void> {
+    this.#shutdown("closed by the client", true);
+    await this.#drain();
+  }
+
+  /** Same as {@linkcode T4Client.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- connection lifecycle ----
+
+  #open(): void {
+    const gen = ++this.#gen;
+    this.#state = "connecting";
+    const attempt = this.#attempt;
+    this.#emit({ type: "connecting", at: this.#clock.now(), url: this.#displayUrl, attempt });
+    _log.debug("Connecting to {url} (attempt {attempt})", { url: this.#displayUrl, attempt });
+    let ws: WebSocketLike;
+    try {
+      ws = new this.#WebSocket(this.#url);
+    } catch (cause) {
+      this.#lost(
+        gen,
+        "error",
+        `the socket could not be created: ${_message(cause)}`,
+        undefined,
+        cause,
+      );
+      return;
+    }
+    ws.binaryType = "arraybuffer";
+    this.#ws = ws;
+    this.#loginTimer = this.#clock.setTimeout(() => {
+      this.#loginTimer = undefined;
+      this.#lost(
+        gen,
+        "login_timeout",
+        `no login response arrived within ${this.#loginTimeoutMs} ms`,
+      );
+    }, this.#loginTimeoutMs);
+    ws.onopen = () => {
+      if (gen !== this.#gen) return;
+      // The login frame carries the credentials: it is built here, sent, and never logged.
+      this.#send(_frame({ case: "loginRequest", value: this.#credentials.loginRequest() }));
+      this.#heartbeat.start();
+    };
+    ws.onmessage = (event) => {
+      if (gen === this.#gen) this.#onFrame(event.data);
+    };
+    ws.onerror = () => {
+      if (gen === this.#gen) this.#lost(gen, "error", "the socket reported an error");
+    };
+    ws.onclose = (event) => {
+      if (gen !== this.#gen) return;
+      const reason = event.reason
+        ? `: ${redactSecrets(event.reason, this.#credentials.secrets())}`
+        : "";
+      this.#lost(
+        gen,
+        "closed",
+        `the server closed the connection with code ${event.code}${reason}`,
+        event.code,
+      );
+    };
+  }
+
+  #onFrame(data: unknown): void {
+    this.#stats.framesReceived++;
+    this.#heartbeat.noteReceived();
+    const message = decodeServerFrame(data as ArrayBuffer, this.#decodeOptions);
+    if (message instanceof FrameError) {
+      this.#stats.frameErrors++;
+      _log.warn("Skipped a bad frame: {message}", {
+        kind: message.kind,
+        size: message.size,
+        message: message.message,
+      });
+      this.#emit({
+        type: "frame_error",
+        at: this.#clock.now(),
+        kind: message.kind,
+        size: message.size,
+        message: message.message,
+      });
+      return;
+    }
+    const payload = message.payload;
+    switch (payload.case) {
+      case undefined:
+        return;
+      case "heartbeat":
+        this.#stats.heartbeatsReceived++;
+        this.#emit({
+          type: "heartbeat_received",
+          at: this.#clock.now(),
+          timestamp: Number(payload.value.timestamp),
+        });
+        break;
+      case "loginResponse":
+        this.#onLogin(payload.value);
+        break;
+      case "authenticationToken":
+        if (this.#slots.size) this.#onToken(payload.value);
+        break;
+      case "orderUpdate":
+      case "orderUpdateStatus":
+      case "orderUpdateFailed":
+        if (this.#slots.size) this.#correlate(payload.value);
+        break;
+      case "orderUpdateMulti":
+        if (this.#slots.size) {
+          for (const update of payload.value.updates) {
+            const inner = update.payload;
+            if (
+              inner.case === "orderUpdate" || inner.case === "orderUpdateStatus" ||
+              inner.case === "orderUpdateFailed"
+            ) this.#correlate(inner.value);
+          }
+        }
+        break;
+      case "orderBatchAcknowledge":
+        if (this.#slots.size) this.#fill(`batch:${payload.value.batchId}`, payload.value);
+        break;
+      case "orderBatchReject":
+        if (this.#slots.size) {
+          const r = payload.value;
+          this.#fail(
+            `batch:${r.batchId}`,
+            new OrderBatchRejectedError(r.batchId, r.reason, r.errors),
+          );
+        }
+        break;
+    }
+    const handlers = this.#handlers.get(payload.case);
+    if (handlers === undefined) return;
+    for (let i = 0; i < handlers.length; i++) {
+      try {
+        handlers[i]!(payload.value, message);
+      } catch (error) {
+        _log.error("A {case} handler threw; the session goes on: {error}", {
+          case: payload.case,
+          error,
+        });
+      }
+    }
+  }
+
+  #onLogin(response: LoginResponse): void {
+    if (this.#state !== "connecting") return;
+    this.#clearLoginTimer();
+    const gen = this.#gen;
+    const now = this.#clock.now();
+    if (response.result === _SUCCESS) {
+      const session = sessionFromLoginResponse(response);
+      this.#session = session;
+      this.#state = "open";
+      this.#connectedAt = now;
+      this.#token = undefined;
+      _log.info("Logged in to {url}: session {sessionId}", {
+        url: this.#displayUrl,
+        sessionId: session.sessionId,
+      });
+      this.#emit({ type: "connected", at: now, url: this.#displayUrl, session });
+      if (this.#attempt > 0) {
+        let resubscribed = 0;
+        for (const frame of this.#subscriptions.values()) {
+          if (gen !== this.#gen) return;
+          this.#send(frame);
+          resubscribed++;
+        }
+        this.#stats.reconnects++;
+        this.#emit({ type: "reconnected", at: now, attempt: this.#attempt, session, resubscribed });
+      }
+      const waiter = this.#connectWaiter;
+      this.#connectWaiter = undefined;
+      waiter?.resolve(session);
+      return;
+    }
+    const code = response.result;
+    const errorMessage = redactSecrets(response.errorMessage, this.#credentials.secrets());
+    const fatal = isFatalLoginResult(code);
+    const error = new LoginError(code, errorMessage);
+    _log.warn("Login refused: {result} ({fatal})", {
+      result: loginResultName(code),
+      fatal: fatal ? "fatal, not retried" : "transient",
+    });
+    this.#emit({
+      type: "login_failed",
+      at: now,
+      result: loginResultName(code),
+      code,
+      errorMessage,
+      fatal,
+    });
+    if (gen !== this.#gen) return;
+    if (this.#connectWaiter || fatal) {
+      // Never retried: the initial connect() reports it, a reconnect closes the client.
+      const waiter = this.#connectWaiter;
+      this.#connectWaiter = undefined;
+      this.#dropSocket();
+      this.#emit({
+        type: "disconnected",
+        at: now,
+        reason: "closed",
+        detail: `the server refused the login with ${error.result}`,
+      });
+      if (waiter) {
+        this.#state = "idle";
+        waiter.reject(error);
+        return;
+      }
+      this.#shutdown(
+        `the server refused the login with ${error.result}, which is not retried`,
+        false,
+      );
+      return;
+    }
+    this.#lost(
+      gen,
+      "closed",
+      `the server refused the login with ${error.result} (transient)`,
+      undefined,
+      error,
+    );
+  }
+
+  #lost(
+    gen: number,
+    reason: DisconnectReason,
+    detail: string,
+    code?: number,
+    cause?: unknown,
+  ): void {
+    if (gen !== this.#gen || this.#state === "closed" || this.#state === "idle") return;
+    const wasOpen = this.#state === "open";
+    const now = this.#clock.now();
+    // A dead peer will not answer a close handshake: close() does not wait for that socket.
+    this.#dropSocket(reason !== "dead_peer");
+    const after = this.#gen;
+    this.#failAll((operation) => new ConnectionLostError(operation, { cause: detail }));
+    const until = this.#maintenance ? maintenanceEnd(this.#maintenance, now) : undefined;
+    const reported: DisconnectReason = until !== undefined ? "maintenance" : reason;
+    _log.warn("Disconnected from {url} ({reason}): {detail}", {
+      url: this.#displayUrl,
+      reason: reported,
+      detail,
+    });
+    this.#emit({
+      type: "disconnected",
+      at: now,
+      reason: reported,
+      ...(code === undefined ? {} : { code }),
+      detail,
+    });
+    if (after !== this.#gen || (this.#state as T4ClientState) === "closed") return; // a listener closed us
+    const waiter = this.#connectWaiter;
+    if (waiter) {
+      this.#connectWaiter = undefined;
+      this.#state = "idle";
+      waiter.reject(
+        reason === "login_timeout"
+          ? new LoginTimeoutError(this.#loginTimeoutMs)
+          : cause instanceof LoginError
+          ? cause
+          : new ConnectionError(
+            this.#displayUrl,
+            detail,
+            code,
+            cause === undefined ? undefined : { cause },
+          ),
+      );
+      return;
+    }
+    if (wasOpen && this.#backoff && now - this.#connectedAt >= this.#backoff.policy.resetAfterMs) {
+      this.#backoff.reset();
+    }
+    this.#scheduleReconnect(until);
+  }
+
+  #scheduleReconnect(until: number | undefined): void {
+    const backoff = this.#backoff;
+    if (backoff === undefined) {
+      this.#shutdown("the connection was lost and reconnecting is disabled", false);
+      return;
+    }
+    const delay = backoff.next();
+    if (delay === undefined) {
+      this.#shutdown(
+        `the connection was lost and ${backoff.policy.maxAttempts} reconnect attempts failed`,
+        false,
+      );
+      return;
+    }
+    const now = this.#clock.now();
+    let total = delay;
+    if (until !== undefined) {
+      this.#emit({ type: "maintenance", at: now, until });
+      total += Math.max(0, until - now);
+    }
+    this.#state = "waiting";
+    this.#attempt = backoff.attempt;
+    _log.info("Reconnecting in {delayMs} ms (attempt {attempt})", {
+      delayMs: total,
+      attempt: this.#attempt,
+    });
+    this.#emit({ type: "reconnecting", at: now, attempt: this.#attempt, delayMs: total });
+    if (this.#state !== "waiting") return;
+    this.#reconnectTimer = this.#clock.setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (this.#state === "waiting") this.#open();
+    }, total);
+  }
+
+  #dropSocket(awaitClose = true): void {
+    this.#gen++;
+    this.#clearLoginTimer();
+    this.#heartbeat.stop();
+    this.#session = undefined;
+    this.#state = "waiting";
+    const ws = this.#ws;
+    this.#ws = undefined;
+    if (ws === undefined) return;
+    ws.onopen = null;
+    ws.onmessage = null;
+    ws.onerror = null;
+    if (ws.readyState >= 3 || !awaitClose) {
+      ws.onclose = null;
+      if (ws.readyState < 2) _closeQuietly(ws);
+      return;
+    }
+    let done!: () => void;
+    const closed = new Promise<void>((resolve) => (done = resolve));
+    this.#closing.add(closed);
+    ws.onclose = () => {
+      ws.onclose = null;
+      this.#closing.delete(closed);
+      done();
+    };
+    try {
+      ws.close(1000);
+    } catch {
+      ws.onclose = null;
+      this.#closing.delete(closed);
+      done();
+    }
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#closing.size === 0) return;
+    let timer: TimerHandle | undefined;
+    const bound = new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, 2_000)));
+    await Promise.race([Promise.all([...this.#closing]), bound]);
+    this.#clock.clearTimeout(timer);
+  }
+
+  #shutdown(reason: string, byClient: boolean): void {
+    if (this.#state === "closed") return;
+    const wasConnected = this.#ws !== undefined;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    if (this.#reconnectTimer !== undefined) {
+      this.#clock.clearTimeout(this.#reconnectTimer);
+      this.#reconnectTimer = undefined;
+    }
+    this.#dropSocket();
+    this.#state = "closed";
+    this.#failAll((operation) => new ClientClosedError(operation));
+    const waiter = this.#connectWaiter;
+    this.#connectWaiter = undefined;
+    waiter?.reject(new ClientClosedError("connect"));
+    const now = this.#clock.now();
+    if (wasConnected && byClient) {
+      this.#emit({ type: "disconnected", at: now, reason: "client", detail: reason });
+    }
+    _log.info("Closed: {reason}", { reason });
+    this.#emit({ type: "closed", at: now, reason });
+    for (const queue of [...this.#statusQueues]) queue.end();
+  }
+
+  #onAbort = (): void => {
+    this.#shutdown("the signal was aborted", true);
+  };
+
+  #clearLoginTimer(): void {
+    if (this.#loginTimer !== undefined) {
+      this.#clock.clearTimeout(this.#loginTimer);
+      this.#loginTimer = undefined;
+    }
+  }
+
+  #sendHeartbeat(): void {
+    const timestamp = this.#clock.now();
+    this.#send(_frame({ case: "heartbeat", value: { timestamp: BigInt(timestamp) } }));
+    this.#stats.heartbeatsSent++;
+    this.#emit({ type: "heartbeat_sent", at: timestamp, timestamp });
+  }
+
+  #send(frame: Uint8Array<ArrayBuffer>): void {
+    const ws = this.#ws;
+    if (ws === undefined || ws.readyState !== 1) return;
+    try {
+      ws.send(frame);
+      this.#heartbeat.noteSent();
+    } catch (cause) {
+      this.#lost(this.#gen, "error", `sending failed: ${_message(cause)}`, undefined, cause);
+    }
+  }
+
+  #requireOpen(operation: string): void {
+    if (this.#state === "closed") throw new ClientClosedError(operation);
+    if (this.#state !== "open") throw new NotConnectedError(operation);
+  }
+
+  #emit(event: StatusEvent): void {
+    for (const listener of this.#statusListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        _log.error("A status listener threw: {error}", { error });
+      }
+    }
+    for (const queue of this.#statusQueues) queue.push(event);
+  }
+
+  #nextId(): string {
+    return `${this.#tagPrefix}${(++this.#seq).toString(36)}`;
+  }
+
+  // ---- request correlation ----
+
+  #request(
+    operation: string,
+    build: () => { keys: string[]; frame: Uint8Array<ArrayBuffer> },
+  ): Promise<unknown[]> {
+    try {
+      this.#requireOpen(operation);
+      const { keys, frame } = build();
+      return new Promise<unknown[]>((resolve, reject) => {
+        const group = new _Group(operation, keys, resolve, reject);
+        keys.forEach((key, index) => {
+          const slots = this.#slots.get(key);
+          const slot = { group, index };
+          if (slots) slots.push(slot);
+          else this.#slots.set(key, [slot]);
+        });
+        this.#groups.add(group);
+        group.timer = this.#clock.setTimeout(() => {
+          group.timer = undefined;
+          this.#settle(group, new RequestTimeoutError(operation, this.#requestTimeoutMs));
+        }, this.#requestTimeoutMs);
+        this.#send(frame);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #take(key: string): _Slot | undefined {
+    const slots = this.#slots.get(key);
+    if (slots === undefined) return undefined;
+    const slot = slots.shift();
+    if (slots.length === 0) this.#slots.delete(key);
+    return slot;
+  }
+
+  #fill(key: string, value: unknown): boolean {
+    const slot = this.#take(key);
+    if (slot === undefined) return false;
+    const group = slot.group;
+    group.results[slot.index] = value;
+    if (--group.remaining === 0) this.#settle(group, undefined);
+    return true;
+  }
+
+  #fail(key: string, error: Error): void {
+    const slot = this.#take(key);
+    if (slot) this.#settle(slot.group, error);
+  }
+
+  #settle(group: _Group, error: Error | undefined): void {
+    if (group.done) return;
+    group.done = true;
+    this.#groups.delete(group);
+    if (group.timer !== undefined) this.#clock.clearTimeout(group.timer);
+    for (const key of group.keys) {
+      const slots = this.#slots.get(key);
+      if (slots === undefined) continue;
+      const rest = slots.filter((s) => s.group !== group);
+      if (rest.length) this.#slots.set(key, rest);
+      else this.#slots.delete(key);
+    }
+    if (error) group.reject(error);
+    else group.resolve(group.results);
+  }
+
+  #failAll(make: (operation: string) => Error): void {
+    for (const group of [...this.#groups]) this.#settle(group, make(group.operation));
+  }
+
+  #correlate(update: OrderUpdateMessage): void {
+    if ("tag" in update && update.tag && this.#fill(`tag:${update.tag}`, update)) return;
+    const uid = update.uniqueId;
+    if (!uid) return;
+    const change = update.change;
+    const failed = update.$typeName === "t4proto.v1.orderrouting.OrderUpdateFailed";
+    if (
+      failed ||
+      (change >= OrderChange.REVISION_RISK_SUCCESS && change <= OrderChange.REVISION_REJECTED)
+    ) {
+      if (this.#fill(`rev:${uid}`, update)) return;
+    }
+    if (
+      failed || (change >= OrderChange.PULL_RISK_SUCCESS && change <= OrderChange.PULL_REJECTED)
+    ) {
+      this.#fill(`pull:${uid}`, update);
+    }
+  }
+
+  #onToken(answer: AuthenticationToken): void {
+    const key = `token:${answer.requestId}`;
+    if (answer.failMessage !== undefined && answer.failMessage !== "" || !answer.token) {
+      this.#fail(
+        key,
+        new AuthTokenError(answer.requestId, answer.failMessage ?? "no token in the answer"),
+      );
+    } else this.#fill(key, answer);
+  }
+}
+
+function _frame(payload: NonNullable<ClientMessageInit["payload"]>): Uint8Array<ArrayBuffer> {
+  return encodeClientMessage({ payload }) as Uint8Array<ArrayBuffer>;
+}
+
+function _marketKey(kind: string, m: MarketRef): string {
+  return `${kind}:${m.exchangeId}\u0000${m.contractId}\u0000${m.marketId}`;
+}
+
+function _nonEmpty(operation: string, field: string, value: unknown): void {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new TypeError(
+      `Cannot ${operation} as '${field}' must be a non-empty string: current value is ${
+        JSON.stringify(value) ?? "undefined"
+      }`,
+    );
+  }
+}
+
+function _ids(operation: string, m: MarketRef): void {
+  _nonEmpty(operation, "exchangeId", m?.exchangeId);
+  _nonEmpty(operation, "contractId", m?.contractId);
+  _nonEmpty(operation, "marketId", m?.marketId);
+}
+
+function _positive(name: string, value: number): number {
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(
+      `Cannot create the client as '${name}' must be > 0: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+function _closeQuietly(ws: WebSocketLike): void {
+  try {
+    ws.close(1000);
+  } catch {
+    // Already closing or unusable: nothing more to do.
+  }
+}
+
+function _message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { FakeClock, HeartbeatMonitor } from "../mod.ts";
+
+function harness(intervalMs = 1000, missed = 3) {
+  const clock = new FakeClock(0);
+  const calls: string[] = [];
+  const monitor: HeartbeatMonitor = new HeartbeatMonitor({
+    sendHeartbeat: () => {
+      calls.push(`beat@${clock.now()}`);
+      monitor.noteSent();
+    },
+    stale: (ms) => calls.push(`stale ${ms}@${clock.now()}`),
+    deadPeer: (ms) => calls.push(`dead ${ms}@${clock.now()}`),
+  }, { clock, intervalMs, missed });
+  return { clock, calls, monitor };
+}
+
+describe("HeartbeatMonitor", () => {
+  it("sends only when nothing was sent for a whole interval", async () => {
+    const { clock, calls, monitor } = harness();
+    monitor.start();
+    for (let t = 0; t < 5; t++) {
+      await clock.advance(400);
+      monitor.noteReceived();
+      monitor.noteSent();
+    }
+    assert.deepEqual(calls, []);
+    await clock.advance(1000);
+    assert.deepEqual(calls, ["beat@3000", "stale 1000@3000"]);
+    monitor.stop();
+    assert.equal(clock.pending, 0);
+  });
+
+  it("reports stale after each silent interval and the dead peer after `missed`", async () => {
+    const { clock, calls, monitor } = harness(1000, 2);
+    monitor.start();
+    await clock.advance(500);
+    monitor.noteReceived();
+    await clock.advance(5000);
+    assert.deepEqual(calls, ["beat@1000", "stale 1000@1500", "beat@2000", "dead 2000@2500"]);
+    assert.equal(monitor.running, false);
+    assert.equal(clock.pending, 0);
+  });
+
+  it("reports stale again after traffic resumes and stops again", async () => {
+    const { clock, calls, monitor } = harness(1000, 3);
+    monitor.start();
+    await clock.advance(1000);
+    monitor.noteReceived();
+    await clock.advance(1000);
+    assert.deepEqual(calls, ["beat@1000", "stale 1000@1000", "beat@2000", "stale 1000@2000"]);
+    monitor.stop();
+    await clock.advance(10_000);
+    assert.equal(calls.length, 4);
+  });
+
+  it("restarts cleanly", async () => {
+    const { clock, calls, monitor } = harness();
+    monitor.start();
+    await clock.advance(700);
+    monitor.start();
+    assert.equal(clock.pending, 1);
+    await clock.advance(999);
+    assert.deepEqual(calls, []);
+    monitor.stop();
+  });
+
+  it("rejects invalid timing", () => {
+    const port = { sendHeartbeat() {}, stale() {}, deadPeer() {} };
+    const clock = new FakeClock();
+    assert.throws(
+      () => new HeartbeatMonitor(port, { clock, intervalMs: 0 }),
+      /'heartbeatMs' must be > 0/,
+    );
+    assert.throws(() => new HeartbeatMonitor(port, { clock, missed: 0 }), /'missedHeartbeats'/);
+  });
+});
