@@ -11,7 +11,11 @@ import type { Clock, TimerHandle } from "./clock.ts";
 export interface HeartbeatPort {
   /** Send a heartbeat now; the owner then calls {@linkcode HeartbeatMonitor.noteSent}. */
   sendHeartbeat(): void;
-  /** Nothing was received for `silentMs` (reported once per silent interval). */
+  /**
+   * Nothing was received for `silentMs`: a heartbeat is overdue. Reported first after one and a
+   * half intervals (the peer's own heartbeat is due after one; the half is grace for it to arrive),
+   * then once per further silent interval.
+   */
   stale(silentMs: number): void;
   /** Nothing was received for `missed × interval`: drop the connection. The monitor stops. */
   deadPeer(silentMs: number): void;
@@ -36,8 +40,9 @@ export interface HeartbeatOptions {
 }
 
 /**
- * Sends a heartbeat whenever nothing was sent for one interval, reports `stale` after each silent
- * interval and `deadPeer` after `missed` silent intervals.
+ * Sends a heartbeat whenever nothing was sent for one interval, reports `stale` when a heartbeat
+ * from the peer is overdue (after 1.5 silent intervals, then every further interval) and
+ * `deadPeer` after `missed` silent intervals.
  *
  * @example
  * ```ts
@@ -53,7 +58,7 @@ export interface HeartbeatOptions {
  * }, { clock, intervalMs: 1000, missed: 3 });
  * monitor.start();
  * await clock.advance(3000);
- * assert.deepEqual(calls, ["beat@1000", "stale 1000", "beat@2000", "stale 2000", "dead 3000"]);
+ * assert.deepEqual(calls, ["beat@1000", "stale 1500", "beat@2000", "stale 2500", "dead 3000"]);
  * assert.equal(clock.pending, 0);
  * ```
  */
@@ -62,6 +67,7 @@ export class HeartbeatMonitor {
   readonly #clock: Clock;
   readonly #interval: number;
   readonly #deadAfter: number;
+  readonly #staleAfter: number;
   #lastSent = 0;
   #lastReceived = 0;
   #staleReported = 0;
@@ -90,6 +96,7 @@ export class HeartbeatMonitor {
     this.#clock = options.clock;
     this.#interval = interval;
     this.#deadAfter = interval * missed;
+    this.#staleAfter = interval * 1.5;
   }
 
   /** @returns Whether the monitor is running. */
@@ -130,7 +137,7 @@ export class HeartbeatMonitor {
 
   #arm(now: number): void {
     const nextSend = this.#lastSent + this.#interval;
-    const nextStale = this.#lastReceived + this.#interval * (this.#staleReported + 1);
+    const nextStale = this.#lastReceived + this.#staleAfter + this.#interval * this.#staleReported;
     const dead = this.#lastReceived + this.#deadAfter;
     const at = Math.min(nextSend, nextStale, dead);
     this.#timer = this.#clock.setTimeout(this.#tick, Math.max(0, at - now));
@@ -151,7 +158,9 @@ export class HeartbeatMonitor {
       if (now - this.#lastSent >= this.#interval) this.#lastSent = now; // owner did not note it
       if (!this.#running) return;
     }
-    const intervals = Math.floor(silent / this.#interval);
+    const intervals = silent < this.#staleAfter
+      ? 0
+      : 1 + Math.floor((silent - this.#staleAfter) / this.#interval);
     if (intervals > this.#staleReported) {
       this.#staleReported = intervals;
       this.#port.stale(silent);

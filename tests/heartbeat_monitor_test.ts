@@ -27,18 +27,18 @@ describe("HeartbeatMonitor", () => {
     }
     assert.deepEqual(calls, []);
     await clock.advance(1000);
-    assert.deepEqual(calls, ["beat@3000", "stale 1000@3000"]);
+    assert.deepEqual(calls, ["beat@3000"]);
     monitor.stop();
     assert.equal(clock.pending, 0);
   });
 
-  it("reports stale after each silent interval and the dead peer after `missed`", async () => {
+  it("reports stale when a heartbeat is overdue and the dead peer after `missed`", async () => {
     const { clock, calls, monitor } = harness(1000, 2);
     monitor.start();
     await clock.advance(500);
     monitor.noteReceived();
     await clock.advance(5000);
-    assert.deepEqual(calls, ["beat@1000", "stale 1000@1500", "beat@2000", "dead 2000@2500"]);
+    assert.deepEqual(calls, ["beat@1000", "beat@2000", "stale 1500@2000", "dead 2000@2500"]);
     assert.equal(monitor.running, false);
     assert.equal(clock.pending, 0);
   });
@@ -46,13 +46,30 @@ describe("HeartbeatMonitor", () => {
   it("reports stale again after traffic resumes and stops again", async () => {
     const { clock, calls, monitor } = harness(1000, 3);
     monitor.start();
-    await clock.advance(1000);
+    await clock.advance(1500);
     monitor.noteReceived();
-    await clock.advance(1000);
-    assert.deepEqual(calls, ["beat@1000", "stale 1000@1000", "beat@2000", "stale 1000@2000"]);
+    await clock.advance(1500);
+    assert.deepEqual(calls, [
+      "beat@1000",
+      "stale 1500@1500",
+      "beat@2000",
+      "beat@3000",
+      "stale 1500@3000",
+    ]);
     monitor.stop();
     await clock.advance(10_000);
-    assert.equal(calls.length, 4);
+    assert.equal(calls.length, 5);
+  });
+
+  it("does not report stale while the peer heartbeats every interval", async () => {
+    const { clock, calls, monitor } = harness(1000, 3);
+    monitor.start();
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(1000); // the peer's heartbeat lands exactly on the interval
+      monitor.noteReceived();
+    }
+    assert.ok(!calls.some((c) => c.startsWith("stale")), calls.join(", "));
+    monitor.stop();
   });
 
   it("restarts cleanly", async () => {

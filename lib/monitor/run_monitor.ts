@@ -1,0 +1,380 @@
+/**
+ * Monitor mode of `t4flow run`: what `--every`, `--cron`, `--state` and the threshold flags do
+ * around the runner's single run. The CLI hands over one function that runs the workflow once and
+ * one that delivers alerts; this module schedules runs, skips the maintenance window, keeps the
+ * alert state (in the `--state` file, or in memory for a long-running process without one) and
+ * decides which alerts go out, so a check that keeps failing alerts once, reminds on schedule and
+ * says when it is resolved.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../clock.ts";
+import { DEFAULT_MAINTENANCE_WINDOW, type MaintenanceWindow } from "../maintenance_window.ts";
+import { parseDuration } from "../workflow/duration.ts";
+import {
+  advanceAlertState,
+  type AlertNotification,
+  type AlertPolicy,
+  alertPolicy,
+  type AlertState,
+  type CheckOutcome,
+  initialAlertState,
+} from "./alert_state.ts";
+import { parseCron, parseEvery, type Schedule, ScheduleError } from "./schedule.ts";
+import { maintenanceSkipUntil, runScheduled } from "./scheduler.ts";
+import { type AlertStateWarning, updateAlertStateFile } from "./state_store.ts";
+
+/** The exit code of an interrupted run (Ctrl-C, SIGTERM). */
+const _INTERRUPTED = 130;
+
+/** How monitor mode runs, from the CLI flags ({@linkcode parseMonitorFlags}). */
+export interface MonitorOptions {
+  /** Run on this schedule (`--every` / `--cron`); without it the check runs once. */
+  schedule?: Schedule;
+  /** Keep the alert state in this file (`--state`); without it, in memory. */
+  statePath?: string;
+  /** Thresholds and reminders (`--fail-after`, `--resolve-after`, `--remind-every`). */
+  policy: AlertPolicy;
+  /**
+   * Runs that fall inside this weekly window are skipped (reported as skipped, exit 0); `null`
+   * runs them (`--in-maintenance run`).
+   *
+   * @default DEFAULT_MAINTENANCE_WINDOW
+   */
+  maintenance: MaintenanceWindow | null;
+}
+
+/** The raw values of the monitor flags, as the CLI's argument parser gives them. */
+export interface MonitorFlags {
+  /** `--every DURATION` */
+  every?: string | undefined;
+  /** `--cron EXPRESSION` */
+  cron?: string | undefined;
+  /** `--cron-tz ZONE` (IANA; default: the machine's local zone) */
+  cronTz?: string | undefined;
+  /** `--state FILE` */
+  state?: string | undefined;
+  /** `--fail-after N` (default 1) */
+  failAfter?: string | undefined;
+  /** `--resolve-after N` (default 1) */
+  resolveAfter?: string | undefined;
+  /** `--remind-every DURATION` (default: no reminders) */
+  remindEvery?: string | undefined;
+  /** `--in-maintenance skip|run` (default skip) */
+  inMaintenance?: string | undefined;
+}
+
+/** A monitor flag that cannot be used: the CLI exits with code 2 and sends nothing. */
+export class MonitorUsageError extends Error {
+  /** Always `"MonitorUsageError"`. */
+  override readonly name = "MonitorUsageError";
+  /** The flag, e.g. `"--fail-after"`. */
+  readonly flag: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param flag The flag.
+   * @param message The full message.
+   * @param options Error options (`cause`).
+   */
+  constructor(flag: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.flag = flag;
+  }
+}
+
+/**
+ * Reads the monitor flags of `t4flow run`.
+ *
+ * @param flags The raw flag values.
+ * @returns The monitor options, or `undefined` when no monitor flag was given (a plain run).
+ * @throws {MonitorUsageError} When a value is invalid or `--every` and `--cron` are both given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseMonitorFlags } from "../../mod.ts";
+ *
+ * const options = parseMonitorFlags({ every: "5m", state: "check.state.json", failAfter: "2" });
+ * assert.equal(options?.schedule?.kind, "every");
+ * assert.equal(options?.policy.failureThreshold, 2);
+ * assert.equal(parseMonitorFlags({}), undefined);
+ * assert.throws(() => parseMonitorFlags({ failAfter: "0" }), /'--fail-after' must be a whole number >= 1/);
+ * ```
+ */
+export function parseMonitorFlags(flags: MonitorFlags): MonitorOptions | undefined {
+  const given = Object.values(flags).some((v) => v !== undefined);
+  if (!given) return undefined;
+  if (flags.every !== undefined && flags.cron !== undefined) {
+    throw new MonitorUsageError(
+      "--cron",
+      "Cannot use '--every' and '--cron' together: give one schedule",
+    );
+  }
+  if (flags.cronTz !== undefined && flags.cron === undefined) {
+    throw new MonitorUsageError("--cron-tz", "Cannot use '--cron-tz' without '--cron'");
+  }
+  let schedule: Schedule | undefined;
+  try {
+    if (flags.every !== undefined) schedule = parseEvery(flags.every);
+    if (flags.cron !== undefined) schedule = parseCron(flags.cron, flags.cronTz);
+  } catch (error) {
+    if (error instanceof ScheduleError) {
+      throw new MonitorUsageError(`--${error.option}`, error.message, { cause: error });
+    }
+    throw error;
+  }
+  const count = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+      throw new MonitorUsageError(
+        flag,
+        `Cannot monitor as '${flag}' must be a whole number >= 1: current value is ${
+          JSON.stringify(value)
+        }`,
+      );
+    }
+    return Number(value);
+  };
+  const failureThreshold = count("--fail-after", flags.failAfter);
+  const successThreshold = count("--resolve-after", flags.resolveAfter);
+  let reminderIntervalMs: number | undefined;
+  if (flags.remindEvery !== undefined) {
+    reminderIntervalMs = parseDuration(flags.remindEvery.trim());
+    if (reminderIntervalMs === undefined || reminderIntervalMs < 1000) {
+      throw new MonitorUsageError(
+        "--remind-every",
+        `Cannot monitor as '--remind-every' must be a duration of at least 1s such as 30m or 4h: current value is ${
+          JSON.stringify(flags.remindEvery)
+        }`,
+      );
+    }
+  }
+  let maintenance: MaintenanceWindow | null = DEFAULT_MAINTENANCE_WINDOW;
+  if (flags.inMaintenance !== undefined) {
+    if (flags.inMaintenance !== "skip" && flags.inMaintenance !== "run") {
+      throw new MonitorUsageError(
+        "--in-maintenance",
+        `Cannot monitor as '--in-maintenance' must be skip or run: current value is ${
+          JSON.stringify(flags.inMaintenance)
+        }`,
+      );
+    }
+    if (flags.inMaintenance === "run") maintenance = null;
+  }
+  const policy = alertPolicy({
+    ...(failureThreshold === undefined ? {} : { failureThreshold }),
+    ...(successThreshold === undefined ? {} : { successThreshold }),
+    ...(reminderIntervalMs === undefined ? {} : { reminderIntervalMs }),
+  });
+  const options: MonitorOptions = { policy, maintenance };
+  if (schedule !== undefined) options.schedule = schedule;
+  if (flags.state !== undefined) options.statePath = flags.state;
+  return options;
+}
+
+/** What one run of the workflow returned to the monitor. */
+export interface MonitorRunResult<A> {
+  /** The run's exit code: 0 success, 130 interrupted (not recorded), anything else failure. */
+  exitCode: number;
+  /** A one-line failure summary without secrets, e.g. `"login failed: LOCKED_OUT"`. */
+  reason?: string;
+  /**
+   * The alerts the run raised (its `on:` alerts), held back so the monitor can drop the ones a
+   * firing alert already covers; they are handed to `deliver` with the notice that lets them out.
+   */
+  alerts?: readonly A[];
+  /**
+   * Stop monitoring after this run (e.g. a fatal login result such as `LOCKED_OUT`, where more
+   * attempts would prolong the lockout); the notice for this run is still delivered.
+   */
+  stop?: boolean;
+}
+
+/** What monitor mode reports, one event at a time (the CLI prints them, or JSON lines). */
+export type MonitorEvent =
+  /** A run was skipped: it fell inside the maintenance window. */
+  | { type: "skipped"; at: number; reason: "maintenance"; until: number; resumeAt?: number }
+  /** A run finished; `notification` is the notice sent for it, if any. */
+  | {
+    type: "run";
+    at: number;
+    exitCode: number;
+    outcome: CheckOutcome["status"] | "interrupted";
+    notification?: AlertNotification;
+    /** Alerts of this run held back because the alert state said no notice was due. */
+    suppressedAlerts: number;
+    /** Slots missed because this run outlasted its interval. */
+    missedSlots: number;
+  }
+  /** A problem with the state file; monitoring goes on. */
+  | { type: "warning"; at: number; warning: AlertStateWarning };
+
+/** What the CLI provides to {@linkcode runMonitor}. */
+export interface MonitorHooks<A> {
+  /** The workflow name: the check's identity in the state file. */
+  check: string;
+  /** Runs the workflow once; `signal` aborts when monitoring stops. Must not throw. */
+  runOnce(signal: AbortSignal): Promise<MonitorRunResult<A>>;
+  /**
+   * Sends a notice to the alert sinks (as the `firing`, `reminder` or `resolved` event), together
+   * with the run's held-back alerts. Called only when a notice is due.
+   */
+  deliver(notification: AlertNotification, alerts: readonly A[]): Promise<void>;
+  /** Reports what happened (skips, runs, state file warnings). */
+  report?(event: MonitorEvent): void;
+  /**
+   * The clock.
+   *
+   * @default systemClock
+   */
+  clock?: Clock;
+  /** Stops monitoring (Ctrl-C / SIGTERM): the current run is interrupted, no new one starts. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs a workflow in monitor mode and returns the process exit code. Without a schedule it runs
+ * once (a cron job): inside the maintenance window it runs nothing, reports `skipped` and
+ * returns 0; otherwise it returns the run's exit code. With a schedule it runs until the signal
+ * aborts (130) or a run asks to stop (that run's exit code).
+ *
+ * @param options From {@linkcode parseMonitorFlags}.
+ * @param hooks The run, the delivery of alerts, the report, the clock and the signal.
+ * @returns The exit code.
+ *
+ * @example One cron-style run with an in-memory state
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseMonitorFlags, runMonitor } from "../../mod.ts";
+ *
+ * const options = parseMonitorFlags({ inMaintenance: "run" })!;
+ * const sent: string[] = [];
+ * const code = await runMonitor(options, {
+ *   check: "session-check",
+ *   runOnce: () => Promise.resolve({ exitCode: 3, reason: "login failed: LOCKED_OUT", alerts: ["LOCKED_OUT"] }),
+ *   deliver: (notice, alerts) => {
+ *     sent.push(`${notice.kind}: ${alerts.join()}`);
+ *     return Promise.resolve();
+ *   },
+ * });
+ * assert.equal(code, 3);
+ * assert.deepEqual(sent, ["firing: LOCKED_OUT"]);
+ * ```
+ */
+export async function runMonitor<A>(
+  options: MonitorOptions,
+  hooks: MonitorHooks<A>,
+): Promise<number> {
+  const clock = hooks.clock ?? systemClock;
+  const report = (event: MonitorEvent) => hooks.report?.(event);
+  let memory: AlertState = initialAlertState(hooks.check);
+
+  /** Records one run and delivers what is due; returns the run's exit code. */
+  const record = async (result: MonitorRunResult<A>, missedSlots: number): Promise<void> => {
+    const at = clock.now();
+    const alerts = result.alerts ?? [];
+    if (result.exitCode === _INTERRUPTED) {
+      report({
+        type: "run",
+        at,
+        exitCode: result.exitCode,
+        outcome: "interrupted",
+        suppressedAlerts: alerts.length,
+        missedSlots,
+      });
+      return;
+    }
+    const outcome: CheckOutcome = result.exitCode === 0
+      ? { status: "success" }
+      : { status: "failure", reason: result.reason ?? `exit code ${result.exitCode}` };
+    let notification: AlertNotification | undefined;
+    if (options.statePath !== undefined) {
+      const update = await updateAlertStateFile(
+        options.statePath,
+        hooks.check,
+        outcome,
+        at,
+        options.policy,
+      );
+      for (const warning of update.warnings) report({ type: "warning", at, warning });
+      notification = update.notification;
+    } else {
+      const step = advanceAlertState(memory, outcome, at, options.policy);
+      memory = step.state;
+      notification = step.notification;
+    }
+    if (notification) await hooks.deliver(notification, alerts);
+    const event: MonitorEvent = {
+      type: "run",
+      at,
+      exitCode: result.exitCode,
+      outcome: outcome.status,
+      suppressedAlerts: notification ? 0 : alerts.length,
+      missedSlots,
+    };
+    report(notification ? { ...event, notification } : event);
+  };
+
+  const signal = hooks.signal ?? new AbortController().signal;
+  if (options.schedule === undefined) {
+    const until = maintenanceSkipUntil(options.maintenance, clock.now());
+    if (until !== undefined) {
+      report({ type: "skipped", at: clock.now(), reason: "maintenance", until });
+      return 0;
+    }
+    const result = await hooks.runOnce(signal);
+    await record(result, 0);
+    return result.exitCode;
+  }
+
+  const stopper = new AbortController();
+  const stop = () => stopper.abort(signal.reason);
+  signal.addEventListener("abort", stop, { once: true });
+  if (signal.aborted) stop();
+  let stoppedBy: number | undefined;
+  try {
+    await runScheduled<MonitorRunResult<A>>(({ signal: runSignal }) => hooks.runOnce(runSignal), {
+      schedule: options.schedule,
+      clock,
+      signal: stopper.signal,
+      maintenance: options.maintenance,
+      onEvent: async (event) => {
+        if (event.type === "skipped") {
+          report(
+            event.resumeAt === undefined
+              ? {
+                type: "skipped",
+                at: event.scheduledAt,
+                reason: "maintenance",
+                until: event.until,
+              }
+              : {
+                type: "skipped",
+                at: event.scheduledAt,
+                reason: "maintenance",
+                until: event.until,
+                resumeAt: event.resumeAt,
+              },
+          );
+          return;
+        }
+        const result: MonitorRunResult<A> = event.type === "run" ? event.result : {
+          exitCode: 1,
+          reason: event.error instanceof Error ? event.error.message : String(event.error),
+        };
+        await record(result, event.missedSlots);
+        if (result.stop && !stopper.signal.aborted) {
+          stoppedBy = result.exitCode;
+          stopper.abort();
+        }
+      },
+    });
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+  if (stoppedBy !== undefined) return stoppedBy;
+  return signal.aborted ? _INTERRUPTED : 0;
+}

@@ -1,0 +1,350 @@
+/**
+ * Monitor mode for a workflow: the hook the CLI calls for `t4flow run FILE --every/--cron/--state`.
+ * It runs the workflow with {@linkcode runWorkflow} under {@linkcode runMonitor} and routes the
+ * workflow's alerts:
+ *
+ * - connection events (`disconnected`, `reconnected`, `stale`, `maintenance`, `frame_error`) fire
+ *   during the run, as in a plain run;
+ * - outcome alerts (a login result name, `login_failed`, `step_failed`, `failed`, `succeeded`) and
+ *   `firing` / `reminder` / `resolved` go through the alert state: they are held back and sent
+ *   only with a notice, so a check that keeps failing alerts once, reminds and resolves instead of
+ *   alerting on every run. When no alert of the workflow matches a notice, the notice goes to the
+ *   sinks of its outcome alerts (or stderr) with the default message.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import { redactSecrets } from "../credentials.ts";
+import { LOGIN_RESULT_NAME_LIST } from "../login_result.ts";
+import {
+  AlertDispatcher,
+  type AlertIo,
+  type AlertVariables,
+} from "../workflow/alert_dispatcher.ts";
+import {
+  type AlertSink,
+  type Workflow,
+  type WorkflowAlert,
+  workflowSecrets,
+} from "../workflow/load_workflow.ts";
+import type { RunEvent, RunReport } from "../workflow/run_report.ts";
+import { runWorkflow, type RunWorkflowOptions } from "../workflow/run_workflow.ts";
+import type { AlertNotification } from "./alert_state.ts";
+import { monitorAlertVariables, runFailureReason } from "./monitor_output.ts";
+import {
+  type MonitorEvent,
+  type MonitorFlags,
+  type MonitorOptions,
+  type MonitorRunResult,
+  runMonitor,
+} from "./run_monitor.ts";
+
+/** The monitor options of `t4flow run`, in `node:util` `parseArgs` form (all strings). */
+export const MONITOR_ARG_OPTIONS = {
+  every: { type: "string" },
+  cron: { type: "string" },
+  "cron-tz": { type: "string" },
+  state: { type: "string" },
+  "fail-after": { type: "string" },
+  "resolve-after": { type: "string" },
+  "remind-every": { type: "string" },
+  "in-maintenance": { type: "string" },
+} as const;
+
+/** The help text of the monitor options, for `t4flow run --help`. */
+export const MONITOR_HELP = `Monitor options (scheduled checks):
+  --every DURATION           keep running: run now, then every DURATION (30s, 5m, 1h)
+  --cron "EXPR"              keep running: run at each match of a cron expression
+  --cron-tz ZONE             time zone of --cron (default: local), e.g. America/Chicago
+  --state FILE               keep the alert state in FILE between runs (cron jobs)
+  --fail-after N             alert after N failed runs in a row (default 1)
+  --resolve-after N          resolved after N successful runs in a row (default 1)
+  --remind-every DURATION    while still failing, remind at most this often (default never)
+  --in-maintenance skip|run  inside the weekly T4 maintenance window (default skip: exit 0)
+`;
+
+/**
+ * Picks the monitor flags out of parsed `t4flow run` arguments.
+ *
+ * @param values The `values` of `parseArgs` (with {@linkcode MONITOR_ARG_OPTIONS} merged in).
+ * @returns The raw monitor flags for `parseMonitorFlags`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { monitorFlagsFromArgs, parseMonitorFlags } from "../../mod.ts";
+ *
+ * const flags = monitorFlagsFromArgs({ json: true, every: "5m", "fail-after": "2" });
+ * assert.deepEqual(flags, { every: "5m", failAfter: "2" });
+ * assert.equal(parseMonitorFlags(flags)?.policy.failureThreshold, 2);
+ * ```
+ */
+export function monitorFlagsFromArgs(values: Readonly<Record<string, unknown>>): MonitorFlags {
+  const flags: MonitorFlags = {};
+  const pick = (name: keyof typeof MONITOR_ARG_OPTIONS, key: keyof MonitorFlags) => {
+    const value = values[name];
+    if (typeof value === "string") flags[key] = value;
+  };
+  pick("every", "every");
+  pick("cron", "cron");
+  pick("cron-tz", "cronTz");
+  pick("state", "state");
+  pick("fail-after", "failAfter");
+  pick("resolve-after", "resolveAfter");
+  pick("remind-every", "remindEvery");
+  pick("in-maintenance", "inMaintenance");
+  return flags;
+}
+
+/** The notice kinds, usable as alert `on:` values when the workflow schema accepts them. */
+const _NOTICE_EVENTS = ["firing", "reminder", "resolved"];
+/** Alert `on:` values that are routed through the alert state in monitor mode. */
+const _GATED = new Set<string>([
+  ...LOGIN_RESULT_NAME_LIST,
+  "login_failed",
+  "step_failed",
+  "failed",
+  "succeeded",
+  ..._NOTICE_EVENTS,
+]);
+
+/**
+ * Tells whether an alert is held back for the alert state in monitor mode.
+ *
+ * @param on The alert's `on:` value.
+ * @returns `true` for outcome alerts and notice kinds; `false` for connection events.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isMonitorGatedAlert } from "../../mod.ts";
+ *
+ * assert.equal(isMonitorGatedAlert("LOCKED_OUT"), true);
+ * assert.equal(isMonitorGatedAlert("disconnected"), false);
+ * ```
+ */
+export function isMonitorGatedAlert(on: string): boolean {
+  return _GATED.has(on);
+}
+
+/** An outcome alert of one run, held back until a notice lets it out. */
+export interface HeldAlert {
+  /** The alert event (`login_failed`, `step_failed`, `failed`, `succeeded`). */
+  event: string;
+  /** Its template variables (already redacted). */
+  variables: AlertVariables;
+}
+
+/** Options of {@linkcode runWorkflowMonitor}. */
+export interface WorkflowMonitorOptions {
+  /** Options for each run (`url`, `env`, `holdMs`, `clock`, `createClient`). */
+  run?: Omit<RunWorkflowOptions, "signal" | "onEvent" | "io">;
+  /** Standard streams and fetch for the alert sinks. */
+  io: AlertIo;
+  /** Ctrl-C / SIGTERM: interrupts the current run and stops monitoring (exit 130). */
+  signal?: AbortSignal;
+  /**
+   * The monitor's clock (schedule, maintenance window, alert state times).
+   *
+   * @default systemClock
+   */
+  clock?: Clock;
+  /** Each run's events, as `runWorkflow` emits them (for the CLI's step output). */
+  onRunEvent?: (event: RunEvent) => void;
+  /** Each run's report (write `--report FILE` here: the file then holds the latest run). */
+  onReport?: (report: RunReport) => void;
+  /** The monitor's own events (skips, runs with their notice, state file warnings). */
+  onMonitorEvent?: (event: MonitorEvent) => void;
+}
+
+/**
+ * Runs a workflow in monitor mode: the function `t4flow run` calls when a monitor flag is given.
+ *
+ * @param workflow The loaded workflow.
+ * @param monitor From `parseMonitorFlags`.
+ * @param options Run options, alert I/O, signal, clock and output callbacks.
+ * @returns The exit code: the run's for a single run (0 when skipped for maintenance), 130 when a
+ * scheduled monitor is stopped.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { dirname, join } from "node:path";
+ * import { parseMonitorFlags, parseWorkflow, runWorkflowMonitor } from "../../mod.ts";
+ *
+ * const workflow = parseWorkflow(
+ *   "version: 1\nname: w\nconnection: { env: sim, auth: { api_key: '${K}' } }\nsteps: [login]\nalerts:\n  - on: failed\n    to: [stdout]\n",
+ *   "w.yaml",
+ *   { env: { K: "k" } },
+ * );
+ * const out: string[] = [];
+ * const state = join(await mkdtemp(join(tmpdir(), "t4flow-")), "state.json");
+ * const monitor = parseMonitorFlags({ state, inMaintenance: "run" })!;
+ * const code = await runWorkflowMonitor(workflow, monitor, {
+ *   io: { stdout: (t) => out.push(t), stderr: () => {} },
+ *   run: {
+ *     createClient: () => ({
+ *       connect: () => Promise.reject(new Error("Cannot connect")),
+ *       onStatus: () => () => {},
+ *       stats: { reconnects: 0, heartbeatsSent: 0, heartbeatsReceived: 0, frameErrors: 0, framesReceived: 0 },
+ *       close: () => Promise.resolve(),
+ *     }),
+ *   },
+ * });
+ * assert.notEqual(code, 0);
+ * assert.equal(out.length, 1); // the `failed` alert, let out by the `firing` notice
+ * await rm(dirname(state), { recursive: true });
+ * ```
+ */
+export function runWorkflowMonitor(
+  workflow: Workflow,
+  monitor: MonitorOptions,
+  options: WorkflowMonitorOptions,
+): Promise<number> {
+  const secrets = workflowSecrets(workflow);
+  const redact = (text: string) => redactSecrets(text, secrets);
+  // A single run without --state has no alert state to consult (only --in-maintenance was
+  // given): its alerts fire as in a plain run.
+  const gated = monitor.schedule !== undefined || monitor.statePath !== undefined;
+  const inRun: Workflow = gated
+    ? { ...workflow, alerts: workflow.alerts.filter((alert) => !isMonitorGatedAlert(alert.on)) }
+    : workflow;
+
+  const runOnce = async (signal: AbortSignal): Promise<MonitorRunResult<HeldAlert>> => {
+    let login: { result: string; errorMessage: string } | undefined;
+    const report = await runWorkflow(inRun, {
+      ...options.run,
+      signal,
+      io: options.io,
+      onEvent: (event) => {
+        if (event.type === "status" && event.event.type === "login_failed") {
+          login = {
+            result: String(event.event.result ?? ""),
+            errorMessage: String(event.event.errorMessage ?? ""),
+          };
+        }
+        options.onRunEvent?.(event);
+      },
+    });
+    options.onReport?.(report);
+    const result: MonitorRunResult<HeldAlert> = {
+      exitCode: report.exit_code,
+      alerts: gated
+        ? _heldAlerts(report, login).filter((held) => _hasAlertFor(workflow, held))
+        : [],
+    };
+    if (report.exit_code !== 0) result.reason = runFailureReason(report);
+    return result;
+  };
+
+  const deliver = async (notice: AlertNotification, held: readonly HeldAlert[]) => {
+    if (!gated) return;
+    const dispatcher = new AlertDispatcher(workflow, options.io, redact);
+    let fired = 0;
+    for (const alert of held) {
+      const wanted = notice.kind === "resolved"
+        ? alert.event === "succeeded"
+        : alert.event !== "succeeded";
+      if (wanted) fired += dispatcher.fire(alert.event, alert.variables);
+    }
+    const variables = monitorAlertVariables(notice);
+    const noticeFired = dispatcher.fire(notice.kind, variables);
+    await dispatcher.flush();
+    if (notice.kind === "resolved" ? noticeFired === 0 : fired + noticeFired === 0) {
+      const fallback: WorkflowAlert = {
+        index: 0,
+        on: notice.kind,
+        message: undefined,
+        to: _fallbackSinks(workflow),
+        repeat: false,
+      };
+      const notifier = new AlertDispatcher(
+        { ...workflow, alerts: [fallback] },
+        options.io,
+        redact,
+      );
+      notifier.fire(notice.kind, variables);
+      await notifier.flush();
+    }
+  };
+
+  return runMonitor<HeldAlert>(monitor, {
+    check: workflow.name,
+    runOnce,
+    deliver,
+    report: (event) => options.onMonitorEvent?.(event),
+    ...(options.clock !== undefined && { clock: options.clock }),
+    ...(options.signal !== undefined && { signal: options.signal }),
+  });
+}
+
+/** The outcome alerts a run would have fired, rebuilt from its report. */
+function _heldAlerts(
+  report: RunReport,
+  login: { result: string; errorMessage: string } | undefined,
+): HeldAlert[] {
+  const url = report.target;
+  const held: HeldAlert[] = [];
+  const failed = report.steps.find((s) => s.status === "failed");
+  const result = login?.result || failed?.error?.result;
+  const errorMessage = login?.errorMessage ?? "";
+  if (result) {
+    held.push({
+      event: "login_failed",
+      variables: {
+        step: failed?.name ?? "",
+        url,
+        result,
+        error_message: errorMessage,
+        detail: `login refused with ${result}${errorMessage ? ` (${errorMessage})` : ""}`,
+      },
+    });
+  }
+  if (failed) {
+    held.push({
+      event: "step_failed",
+      variables: {
+        step: failed.name,
+        url,
+        ...(result && { result, error_message: errorMessage }),
+        detail: failed.error?.message ?? "",
+      },
+    });
+  }
+  if (report.status === "failed") {
+    held.push({
+      event: "failed",
+      variables: {
+        url,
+        exit_code: report.exit_code,
+        step: failed?.name ?? "",
+        ...(result && { result }),
+        detail: failed?.error ? `${failed.name}: ${failed.error.message}` : "",
+      },
+    });
+  } else if (report.status === "succeeded") {
+    held.push({ event: "succeeded", variables: { url, exit_code: 0, detail: "" } });
+  }
+  return held;
+}
+
+/** Whether some alert of the workflow fires on a held event (as `AlertDispatcher.fire` matches). */
+function _hasAlertFor(workflow: Workflow, held: HeldAlert): boolean {
+  return workflow.alerts.some((alert) =>
+    alert.on === held.event ||
+    (held.event === "login_failed" && alert.on === held.variables.result)
+  );
+}
+
+/** Where a notice goes when no alert of the workflow matches it. */
+function _fallbackSinks(workflow: Workflow): readonly AlertSink[] {
+  const gated = workflow.alerts.filter((a) => isMonitorGatedAlert(a.on) && a.on !== "succeeded");
+  const sinks = new Map<string, AlertSink>();
+  for (const alert of gated.length > 0 ? gated : workflow.alerts) {
+    for (const sink of alert.to) sinks.set(JSON.stringify(sink), sink);
+  }
+  return sinks.size > 0 ? [...sinks.values()] : [{ kind: "stderr" }];
+}

@@ -1,0 +1,266 @@
+/**
+ * Fires workflow alerts: matches events to `on:`, renders `{{ variable }}` templates, sends to the
+ * sinks (stderr, stdout, JSONL file, webhook, command) and records each delivery. Every string that
+ * leaves goes through the redactor first.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { AlertSink, Workflow, WorkflowAlert } from "./load_workflow.ts";
+import type { AlertDelivery, AlertReport } from "./run_report.ts";
+import { LOGIN_RESULT_NAME_LIST } from "../login_result.ts";
+
+/** Values `{{ name }}` templates can use; absent ones render as an empty string. */
+export type AlertVariables = Partial<Record<string, string | number>>;
+
+/** Where stderr and stdout sinks write, and how webhooks are sent. */
+export interface AlertIo {
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** Writes to standard output. */
+  stdout(text: string): void;
+  /**
+   * The fetch used by webhook sinks.
+   *
+   * @default {globalThis.fetch}
+   */
+  fetch?: typeof fetch;
+  /**
+   * Time a webhook or command may take, in milliseconds.
+   *
+   * @default {10000}
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * Renders a message template.
+ *
+ * @param template Text with `{{ name }}` references.
+ * @param variables The values.
+ * @returns The text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderTemplate } from "../../mod.ts";
+ *
+ * assert.equal(renderTemplate("locked out: {{ error_message }}", { error_message: "3 tries" }), "locked out: 3 tries");
+ * ```
+ */
+export function renderTemplate(template: string, variables: AlertVariables): string {
+  return template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_, name: string) => {
+    const value = variables[name];
+    return value === undefined ? "" : String(value);
+  });
+}
+
+const _DEFAULT_TEMPLATE = "t4flow {{ workflow }}: {{ event }}{{ detail }}";
+const _LOGIN_NAMES = new Set<string>(LOGIN_RESULT_NAME_LIST);
+
+/**
+ * Sends the alerts of one run. Each alert fires once per run unless `repeat: true`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AlertDispatcher, parseWorkflow } from "../../mod.ts";
+ *
+ * const workflow = parseWorkflow(
+ *   "version: 1\nname: w\nconnection: { env: sim, auth: { api_key: '${K}' } }\nsteps: [login]\nalerts:\n  - on: LOCKED_OUT\n    message: 'locked: {{ error_message }}'\n    to: [stdout]\n",
+ *   "w.yaml",
+ *   { env: { K: "k" } },
+ * );
+ * const out: string[] = [];
+ * const alerts = new AlertDispatcher(workflow, { stdout: (t) => out.push(t), stderr: () => {} }, (t) => t);
+ * alerts.fire("login_failed", { result: "LOCKED_OUT", error_message: "try later" });
+ * alerts.fire("login_failed", { result: "LOCKED_OUT", error_message: "again" });
+ * await alerts.flush();
+ * assert.deepEqual(out, ["alert: locked: try later\n"]);
+ * ```
+ */
+export class AlertDispatcher {
+  readonly #workflow: Workflow;
+  readonly #io: AlertIo;
+  readonly #redact: (text: string) => string;
+  readonly #fired = new Set<number>();
+  readonly #pending = new Set<Promise<void>>();
+  readonly #reports: AlertReport[] = [];
+  readonly #listeners = new Set<(report: AlertReport) => void>();
+
+  /**
+   * @param workflow The workflow whose alerts fire.
+   * @param io Standard streams and fetch.
+   * @param redact Scrubs secrets from any text.
+   */
+  constructor(workflow: Workflow, io: AlertIo, redact: (text: string) => string) {
+    this.#workflow = workflow;
+    this.#io = io;
+    this.#redact = redact;
+  }
+
+  /** @returns The alerts that fired so far (deliveries complete after {@linkcode flush}). */
+  get reports(): readonly AlertReport[] {
+    return this.#reports;
+  }
+
+  /**
+   * Calls `listener` when an alert's deliveries are complete.
+   *
+   * @param listener The listener.
+   */
+  onAlert(listener: (report: AlertReport) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /**
+   * Fires the alerts matching an event.
+   *
+   * @param event The event (`login_failed`, `disconnected`, ..., `failed`, `succeeded`).
+   * @param variables Template values; `result` also matches login result names in `on:`.
+   * @returns How many alerts fired.
+   */
+  fire(event: string, variables: AlertVariables): number {
+    let count = 0;
+    for (const alert of this.#workflow.alerts) {
+      const matches = alert.on === event ||
+        (event === "login_failed" && _LOGIN_NAMES.has(alert.on) && alert.on === variables.result);
+      if (!matches) continue;
+      if (!alert.repeat && this.#fired.has(alert.index)) continue;
+      this.#fired.add(alert.index);
+      count++;
+      const sending = this.#send(alert, event, variables);
+      this.#pending.add(sending);
+      sending.finally(() => this.#pending.delete(sending));
+    }
+    return count;
+  }
+
+  /** @returns A promise that resolves when every alert fired so far was delivered or failed. */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  async #send(alert: WorkflowAlert, event: string, variables: AlertVariables): Promise<void> {
+    const at = new Date().toISOString();
+    const all: AlertVariables = { workflow: this.#workflow.name, event, at, ...variables };
+    if (all.detail === undefined) all.detail = "";
+    const defaultDetail = variables.detail ? `: ${variables.detail}` : "";
+    const message = this.#redact(
+      alert.message === undefined
+        ? renderTemplate(_DEFAULT_TEMPLATE, { ...all, detail: defaultDetail })
+        : renderTemplate(alert.message, all),
+    );
+    const payload: Record<string, unknown> = {
+      alert_version: 1,
+      text: message,
+      workflow: this.#workflow.name,
+      on: alert.on,
+      event,
+      at,
+    };
+    for (const [key, value] of Object.entries(variables)) {
+      if (value !== undefined && !(key in payload)) {
+        payload[key] = typeof value === "string" ? this.#redact(value) : value;
+      }
+    }
+    const json = JSON.stringify(payload);
+    const sinks = await Promise.all(alert.to.map((sink) => this.#deliver(sink, message, json)));
+    const report: AlertReport = { on: alert.on, event, at, message, sinks };
+    this.#reports.push(report);
+    for (const listener of this.#listeners) listener(report);
+  }
+
+  async #deliver(sink: AlertSink, message: string, json: string): Promise<AlertDelivery> {
+    try {
+      switch (sink.kind) {
+        case "stderr":
+          this.#io.stderr(`alert: ${message}\n`);
+          break;
+        case "stdout":
+          this.#io.stdout(`alert: ${message}\n`);
+          break;
+        case "file":
+          mkdirSync(dirname(sink.path), { recursive: true });
+          appendFileSync(sink.path, `${json}\n`);
+          break;
+        case "webhook":
+          await this.#webhook(sink.url, json);
+          break;
+        case "command":
+          await _runCommand(sink.command, json, this.#io.timeoutMs ?? 10_000);
+          break;
+      }
+      return { sink: sink.kind, ok: true };
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      return { sink: sink.kind, ok: false, error: this.#redact(text) };
+    }
+  }
+
+  async #webhook(url: string, json: string): Promise<void> {
+    const fetcher = this.#io.fetch ?? globalThis.fetch;
+    let response: Response;
+    try {
+      response = await fetcher(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: json,
+        signal: AbortSignal.timeout(this.#io.timeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      // Fetch errors may quote the URL, which carries the webhook's token: name the kind only.
+      throw new Error(
+        `Cannot deliver the webhook as the request failed (${(error as Error)?.name ?? "Error"})`,
+      );
+    }
+    await response.body?.cancel();
+    if (!response.ok) {
+      throw new Error(`Cannot deliver the webhook as it answered HTTP ${response.status}`);
+    }
+  }
+}
+
+function _runCommand(
+  command: string | readonly string[],
+  input: string,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const [program, ...args] = typeof command === "string" ? [command] : command;
+    const child = spawn(program ?? "", args, {
+      shell: typeof command === "string",
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`Cannot run the alert command as it took longer than ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.stderr?.on("data", (chunk: Uint8Array) => {
+      stderr = (stderr + new TextDecoder().decode(chunk)).slice(-300);
+    });
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`Cannot run the alert command: ${error.message}`));
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else {
+        reject(
+          new Error(
+            `Cannot deliver the alert as the command exited with ${code}${
+              stderr.trim() ? `: ${stderr.trim()}` : ""
+            }`,
+          ),
+        );
+      }
+    });
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(input);
+  });
+}

@@ -1,0 +1,565 @@
+/**
+ * Runs a validated workflow: steps in order on one `T4Client`, every status event visible to
+ * alerts, a clean close on interruption, and a {@linkcode RunReport} at the end.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../clock.ts";
+import { redactSecrets } from "../credentials.ts";
+import {
+  ClientClosedError,
+  ConnectionError,
+  InsecureUrlError,
+  LoginError,
+  LoginTimeoutError,
+} from "../errors.ts";
+import type { StatusEvent } from "../status_event.ts";
+import { T4Client, type T4ClientOptions } from "../t4_client.ts";
+import { AlertDispatcher, type AlertIo, type AlertVariables } from "./alert_dispatcher.ts";
+import { type Workflow, workflowSecrets } from "./load_workflow.ts";
+import {
+  REPORT_VERSION,
+  type ReportError,
+  type RunCounts,
+  type RunEvent,
+  type RunReport,
+  type RunStatus,
+  type StepReport,
+  T4FLOW_VERSION,
+} from "./run_report.ts";
+import { MessageHub, type MessageSource } from "./message_hub.ts";
+import { workflowOrderDiagnostics } from "./workflow_orders.ts";
+import {
+  clientEndedError,
+  type CreateWorkflowClient,
+  STEP_RUNNERS,
+  type StepContext,
+  type WorkflowClient,
+} from "./step_runners.ts";
+
+/** Exit codes of a run. */
+export const EXIT_CODES = {
+  /** Every step succeeded. */
+  success: 0,
+  /** A step or expectation failed. */
+  failed: 1,
+  /** Invalid usage or workflow: nothing was sent. */
+  invalid: 2,
+  /** Could not connect or log in (including every fatal login result). */
+  connection: 3,
+  /** Interrupted (Ctrl-C, SIGTERM). */
+  interrupted: 130,
+} as const;
+
+/** Options of {@linkcode runWorkflow}. */
+export interface RunWorkflowOptions {
+  /** Connect here instead of the workflow's endpoint. */
+  url?: string;
+  /** Connect to this documented endpoint instead of the workflow's. */
+  env?: "live" | "sim";
+  /** Overrides every `hold` duration, in milliseconds. */
+  holdMs?: number;
+  /** Interrupts the run: the session is closed and the report says `interrupted`. */
+  signal?: AbortSignal;
+  /**
+   * The clock for holds and the client's timers.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /**
+   * Creates the client.
+   *
+   * @default {(options) => new T4Client(options)}
+   */
+  createClient?: CreateWorkflowClient;
+  /** Receives run events as they happen (secrets already redacted). */
+  onEvent?: (event: RunEvent) => void;
+  /**
+   * Standard streams for stderr/stdout alert sinks, and fetch for webhooks.
+   *
+   * @default {process.stderr / process.stdout}
+   */
+  io?: AlertIo;
+  /**
+   * Interval of progress events while holding, in milliseconds.
+   *
+   * @default {1000}
+   */
+  progressMs?: number;
+  /**
+   * The command line's `--allow-live-orders`: with `environment: live` in the workflow, order
+   * steps may reach a live endpoint.
+   *
+   * @default {false}
+   */
+  allowLiveOrders?: boolean;
+}
+
+/**
+ * Runs a workflow and returns its report. Never throws for a failing run: the report's
+ * `status` and `exit_code` say how it ended.
+ *
+ * @param workflow A workflow from `loadWorkflow` / `parseWorkflow`.
+ * @param options Overrides, interruption, clock, client factory and output.
+ * @returns The report.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseWorkflow, runWorkflow } from "../../mod.ts";
+ *
+ * const workflow = parseWorkflow(
+ *   "version: 1\nname: w\nconnection: { env: sim, auth: { api_key: '${K}' } }\nsteps: [login]\n",
+ *   "w.yaml",
+ *   { env: { K: "k" } },
+ * );
+ * const report = await runWorkflow(workflow, {
+ *   createClient: () => ({
+ *     connect: () => Promise.resolve({ sessionId: "s-1", userId: "u", firmId: "f", roles: [], accounts: [], exchanges: [], response: {} as never }),
+ *     onStatus: () => () => {},
+ *     stats: { reconnects: 0, heartbeatsSent: 0, heartbeatsReceived: 0, frameErrors: 0, framesReceived: 0 },
+ *     close: () => Promise.resolve(),
+ *   }),
+ * });
+ * assert.equal(report.exit_code, 0);
+ * assert.equal(report.steps[0]?.status, "succeeded");
+ * ```
+ */
+export async function runWorkflow(
+  workflow: Workflow,
+  options: RunWorkflowOptions = {},
+): Promise<RunReport> {
+  const clock = options.clock ?? systemClock;
+  const secrets = workflowSecrets(workflow);
+  const redact = (text: string) => redactSecrets(text, secrets);
+  const emit = (event: RunEvent) => options.onEvent?.(event);
+  const iso = () => new Date(clock.now()).toISOString();
+  const io: AlertIo = options.io ?? await _processIo();
+  const alerts = new AlertDispatcher(workflow, io, redact);
+  alerts.onAlert((report) => emit({ type: "alert", ...report }));
+
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const endpoint = options.url !== undefined
+    ? { url: options.url }
+    : options.env !== undefined
+    ? { env: options.env }
+    : workflow.connection.url !== undefined
+    ? { url: workflow.connection.url }
+    : { env: workflow.connection.env ?? "sim" };
+  const target = "url" in endpoint ? _displayUrl(endpoint.url) : `env:${endpoint.env}`;
+
+  const startedAt = clock.now();
+  // The order guard runs before anything is sent: a refused workflow never connects.
+  const guard = workflowOrderDiagnostics(workflow, {
+    ...endpoint,
+    allowLiveOrders: options.allowLiveOrders === true,
+  });
+  if (guard.length > 0) {
+    return {
+      report_version: REPORT_VERSION,
+      tool: { name: "t4flow", version: T4FLOW_VERSION },
+      workflow: { name: workflow.name, file: workflow.file, version: workflow.version },
+      target,
+      started_at: new Date(startedAt).toISOString(),
+      ended_at: new Date(clock.now()).toISOString(),
+      duration_ms: clock.now() - startedAt,
+      status: "invalid",
+      exit_code: EXIT_CODES.invalid,
+      steps: [],
+      counts: {
+        reconnects: 0,
+        disconnects: 0,
+        heartbeats_sent: 0,
+        heartbeats_received: 0,
+        frame_errors: 0,
+        stale: 0,
+      },
+      alerts: [],
+      diagnostics: [...workflow.warnings, ...guard],
+    };
+  }
+
+  const counts = { disconnects: 0, stale: 0 };
+  const vars: Record<string, unknown> = {};
+  let watchReject: ((error: Error) => void) | undefined;
+  const watchFailed = new Promise<never>((_, reject) => (watchReject = reject));
+  watchFailed.catch(() => {});
+  let client: WorkflowClient | undefined;
+  let closingByRunner = false;
+  let lastLoginFailure: Extract<StatusEvent, { type: "login_failed" }> | undefined;
+  let loginAlerted = false;
+  let endedReject: ((error: Error) => void) | undefined;
+  const ended = new Promise<never>((_, reject) => (endedReject = reject));
+  ended.catch(() => {});
+  const endedOrWatch = Promise.race([ended, watchFailed]);
+  endedOrWatch.catch(() => {});
+  let currentStep = "";
+
+  /** Captured variables as `vars.NAME` template values (objects as JSON), redacted. */
+  const alertVars = (): AlertVariables => {
+    const out: AlertVariables = {};
+    for (const [name, value] of Object.entries(vars)) {
+      out[`vars.${name}`] = typeof value === "number"
+        ? value
+        : redact(typeof value === "string" ? value : JSON.stringify(value));
+    }
+    return out;
+  };
+
+  const snapshot = (): RunCounts => ({
+    reconnects: client?.stats.reconnects ?? 0,
+    disconnects: counts.disconnects,
+    heartbeats_sent: client?.stats.heartbeatsSent ?? 0,
+    heartbeats_received: client?.stats.heartbeatsReceived ?? 0,
+    frame_errors: client?.stats.frameErrors ?? 0,
+    stale: counts.stale,
+  });
+
+  const onStatus = (event: StatusEvent) => {
+    const { session: _session, ...visible } = event as StatusEvent & { session?: unknown };
+    const safe = JSON.parse(redact(JSON.stringify(visible))) as Record<string, unknown>;
+    emit({ type: "status", at: iso(), event: safe });
+    const base: AlertVariables = { step: currentStep, url: target };
+    switch (event.type) {
+      case "login_failed":
+        lastLoginFailure = event;
+        loginAlerted = true;
+        alerts.fire("login_failed", {
+          ...base,
+          result: event.result,
+          error_message: redact(event.errorMessage),
+          detail: `login refused with ${event.result}${
+            event.errorMessage ? ` (${redact(event.errorMessage)})` : ""
+          }`,
+        });
+        break;
+      case "disconnected":
+        // A refused login also ends its connection: that is the login failure, not a drop.
+        if (closingByRunner || event.reason === "client" || !context.session) break;
+        counts.disconnects++;
+        alerts.fire("disconnected", {
+          ...base,
+          reason: event.reason,
+          detail: redact(event.detail),
+        });
+        break;
+      case "reconnected":
+        alerts.fire("reconnected", {
+          ...base,
+          attempt: event.attempt,
+          detail: `reconnected after ${event.attempt} attempt${event.attempt === 1 ? "" : "s"}`,
+        });
+        break;
+      case "stale":
+        counts.stale++;
+        alerts.fire("stale", { ...base, detail: `nothing received for ${event.silentMs} ms` });
+        break;
+      case "maintenance":
+        alerts.fire("maintenance", {
+          ...base,
+          detail: `maintenance window until ${new Date(event.until).toISOString()}`,
+        });
+        break;
+      case "frame_error":
+        alerts.fire("frame_error", { ...base, reason: event.kind, detail: redact(event.message) });
+        break;
+      case "closed":
+        if (!closingByRunner) {
+          endedReject?.(clientEndedError(redact(event.reason), lastLoginFailure));
+        }
+        break;
+    }
+  };
+
+  const context: StepContext = {
+    workflow,
+    clock,
+    signal: controller.signal,
+    holdOverrideMs: options.holdMs,
+    progressMs: options.progressMs ?? 1_000,
+    client: undefined,
+    session: undefined,
+    vars,
+    hub: undefined,
+    previousStepSeq: 0,
+    openClient(overrides) {
+      if (client) return client;
+      const c = workflow.connection;
+      const loginRequest = c.credentials.loginRequest();
+      const auth: T4ClientOptions["auth"] = loginRequest.apiKey
+        ? { apiKey: loginRequest.apiKey }
+        : {
+          firm: loginRequest.firm,
+          username: loginRequest.username,
+          password: loginRequest.password,
+          appName: loginRequest.appName,
+          appLicense: loginRequest.appLicense,
+          priceFormat: loginRequest.priceFormat,
+        };
+      const clientOptions: T4ClientOptions = {
+        ...endpoint,
+        auth,
+        clock,
+        ...(c.heartbeatMs !== undefined && { heartbeatMs: c.heartbeatMs }),
+        ...(c.missedHeartbeats !== undefined && { missedHeartbeats: c.missedHeartbeats }),
+        ...(c.loginTimeoutMs !== undefined && { loginTimeoutMs: c.loginTimeoutMs }),
+        ...(c.reconnect !== undefined && { reconnect: c.reconnect }),
+        ...(c.maintenance === false && { maintenance: false as const }),
+        ...(c.allowInsecure !== undefined && { allowInsecure: c.allowInsecure }),
+        ...overrides,
+      };
+      client = (options.createClient ?? ((o) => new T4Client(o)))(clientOptions);
+      client.onStatus(onStatus);
+      context.client = client;
+      if (client.on) {
+        const hub = new MessageHub(clock, () => vars, () => context.session, (watch, detail) => {
+          const safe = redact(detail);
+          emit({ type: "watch", at: iso(), name: watch.name, step: currentStep, detail: safe });
+          alerts.fire(watch.name, {
+            ...alertVars(),
+            step: currentStep,
+            url: target,
+            detail: `${watch.name}: ${safe}`,
+          });
+          if (watch.fail) {
+            watchReject?.(new WatchViolationError(watch.name, safe));
+          }
+        });
+        hub.attach(client as unknown as MessageSource);
+        context.hub = hub;
+      }
+      return client;
+    },
+    clientEnded: () => endedOrWatch,
+    progress(elapsedMs, totalMs) {
+      emit({
+        type: "step_progress",
+        at: iso(),
+        index: current,
+        name: currentStep,
+        elapsed_ms: elapsedMs,
+        total_ms: totalMs,
+        counts: snapshot(),
+      });
+    },
+  };
+
+  emit({ type: "run_started", at: iso(), workflow: workflow.name, target });
+  const steps: StepReport[] = [];
+  let status: RunStatus = "succeeded";
+  let exitCode: number = EXIT_CODES.success;
+  let current = 0;
+  const interruptedRace = new Promise<never>((_, reject) => {
+    const fail = () => reject(new _Interrupted());
+    if (controller.signal.aborted) fail();
+    else controller.signal.addEventListener("abort", fail, { once: true });
+  });
+  interruptedRace.catch(() => {});
+
+  for (const step of workflow.steps) {
+    current = step.index;
+    currentStep = step.label;
+    if (status !== "succeeded") {
+      steps.push({
+        index: step.index,
+        kind: step.kind,
+        name: step.label,
+        status: "skipped",
+        duration_ms: 0,
+      });
+      continue;
+    }
+    const stepStart = clock.now();
+    const stepSeq = context.hub?.seq ?? 0;
+    emit({ type: "step_started", at: iso(), index: step.index, kind: step.kind, name: step.label });
+    try {
+      const runner = STEP_RUNNERS[step.kind];
+      if (!runner) {
+        throw new TypeError(`Cannot run step '${step.kind}' as this version has no runner for it`);
+      }
+      const detail = await Promise.race([runner(step.args, context), interruptedRace]);
+      context.previousStepSeq = stepSeq;
+      const report: StepReport = {
+        index: step.index,
+        kind: step.kind,
+        name: step.label,
+        status: "succeeded",
+        started_at: new Date(stepStart).toISOString(),
+        duration_ms: clock.now() - stepStart,
+      };
+      steps.push(report);
+      emit({
+        type: "step_finished",
+        at: iso(),
+        index: step.index,
+        kind: step.kind,
+        name: step.label,
+        status: "succeeded",
+        duration_ms: report.duration_ms,
+        ...(detail && { detail: redact(detail) }),
+      });
+    } catch (error) {
+      const interrupted = controller.signal.aborted;
+      const reportError = interrupted ? undefined : _reportError(error, redact);
+      const report: StepReport = {
+        index: step.index,
+        kind: step.kind,
+        name: step.label,
+        status: interrupted ? "interrupted" : "failed",
+        started_at: new Date(stepStart).toISOString(),
+        duration_ms: clock.now() - stepStart,
+        ...(reportError && { error: reportError }),
+      };
+      steps.push(report);
+      emit({
+        type: "step_finished",
+        at: iso(),
+        index: step.index,
+        kind: step.kind,
+        name: step.label,
+        status: report.status,
+        duration_ms: report.duration_ms,
+        ...(reportError && { error: reportError }),
+      });
+      if (interrupted) {
+        status = "interrupted";
+        exitCode = EXIT_CODES.interrupted;
+      } else {
+        status = "failed";
+        exitCode = _isConnectionFailure(error) ? EXIT_CODES.connection : EXIT_CODES.failed;
+        if (error instanceof LoginError && !loginAlerted) {
+          alerts.fire("login_failed", {
+            step: step.label,
+            url: target,
+            result: error.result,
+            error_message: redact(error.errorMessage),
+            detail: `login refused with ${error.result}`,
+          });
+        }
+        alerts.fire("step_failed", {
+          ...alertVars(),
+          step: step.label,
+          url: target,
+          ...(error instanceof LoginError &&
+            { result: error.result, error_message: redact(error.errorMessage) }),
+          detail: reportError?.message ?? "",
+        });
+      }
+    }
+  }
+
+  closingByRunner = true;
+  context.hub?.close();
+  await client?.close().catch(() => {});
+  if (status === "succeeded") {
+    alerts.fire("succeeded", { ...alertVars(), url: target, exit_code: exitCode, detail: "" });
+  } else if (status === "failed") {
+    const failed = steps.find((s) => s.status === "failed");
+    alerts.fire("failed", {
+      ...alertVars(),
+      url: target,
+      exit_code: exitCode,
+      step: failed?.name ?? "",
+      ...(failed?.error?.result && { result: failed.error.result }),
+      detail: failed?.error ? `${failed.name}: ${failed.error.message}` : "",
+    });
+  }
+  await alerts.flush();
+  options.signal?.removeEventListener("abort", onAbort);
+  const endedAt = clock.now();
+  const finalCounts = snapshot();
+  emit({
+    type: "run_finished",
+    at: iso(),
+    status,
+    exit_code: exitCode,
+    duration_ms: endedAt - startedAt,
+    counts: finalCounts,
+  });
+  return {
+    report_version: REPORT_VERSION,
+    tool: { name: "t4flow", version: T4FLOW_VERSION },
+    workflow: { name: workflow.name, file: workflow.file, version: workflow.version },
+    target,
+    started_at: new Date(startedAt).toISOString(),
+    ended_at: new Date(endedAt).toISOString(),
+    duration_ms: endedAt - startedAt,
+    status,
+    exit_code: exitCode,
+    steps,
+    counts: finalCounts,
+    alerts: alerts.reports,
+    diagnostics: workflow.warnings,
+    ...(context.hub && context.hub.reports().length > 0 && { watches: context.hub.reports() }),
+    ...(Object.keys(vars).length > 0 &&
+      { vars: JSON.parse(redact(JSON.stringify(vars))) as Record<string, unknown> }),
+  };
+}
+
+/**
+ * A watch with `fail: true` was violated: the running step fails.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WatchViolationError } from "../../mod.ts";
+ *
+ * assert.equal(new WatchViolationError("quotes_fresh", "no market_depth for 10s").message, "Cannot continue as watch 'quotes_fresh' was violated: no market_depth for 10s");
+ * ```
+ */
+export class WatchViolationError extends Error {
+  override readonly name = "WatchViolationError";
+  /** The watch's name. */
+  readonly watch: string;
+
+  /**
+   * @param watch The watch's name.
+   * @param detail What was violated.
+   * @param options Error options.
+   */
+  constructor(watch: string, detail: string, options?: ErrorOptions) {
+    super(`Cannot continue as watch '${watch}' was violated: ${detail}`, options);
+    this.watch = watch;
+  }
+}
+
+class _Interrupted extends Error {
+  override readonly name = "Interrupted";
+}
+
+function _isConnectionFailure(error: unknown): boolean {
+  return error instanceof LoginError || error instanceof LoginTimeoutError ||
+    error instanceof ConnectionError || error instanceof InsecureUrlError ||
+    (error instanceof ClientClosedError && error.operation === "connect");
+}
+
+function _reportError(error: unknown, redact: (text: string) => string): ReportError {
+  if (error instanceof LoginError) {
+    return { type: error.name, message: redact(error.message), result: error.result };
+  }
+  if (error instanceof Error) return { type: error.name, message: redact(error.message) };
+  return { type: "Error", message: redact(String(error)) };
+}
+
+function _displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+async function _processIo(): Promise<AlertIo> {
+  const { default: process } = await import("node:process");
+  return {
+    stderr: (text) => process.stderr.write(text),
+    stdout: (text) => process.stdout.write(text),
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * The workflow file format, version 1, written once as zod schemas: they validate workflow files
+ * and generate `schema/workflow.schema.json` ({@linkcode workflowJsonSchema}).
+ *
+ * Steps and alert sinks are "one key" maps (`hold: 30s`, `file: alerts.jsonl`) or bare names
+ * (`login`, `stderr`); their kinds live in registries ({@linkcode STEP_ARGUMENT_SCHEMAS},
+ * {@linkcode SINK_SCHEMAS}) so new kinds add one entry each.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { LOGIN_RESULT_NAME_LIST } from "../login_result.ts";
+import { DURATION_PATTERN } from "./duration.ts";
+import { MARKET_STEP_SCHEMAS } from "./step_schemas.ts";
+
+/** The workflow format version this code reads. */
+export const WORKFLOW_VERSION = 1;
+
+const _DURATION_EXPECTED = "expected a duration such as 250ms, 20s, 5m or 1h";
+
+/**
+ * A duration string (`250ms`, `20s`, `5m`, `1h`).
+ *
+ * @param description What the duration is for.
+ * @returns The schema.
+ */
+export function durationSchema(description: string): z.ZodString {
+  return z.string({ error: _DURATION_EXPECTED })
+    .regex(DURATION_PATTERN, { error: _DURATION_EXPECTED })
+    .meta({ description, examples: ["250ms", "20s", "5m", "1h"] });
+}
+
+function _text(expected: string, description: string): z.ZodString {
+  return z.string({ error: `expected ${expected}` }).min(1, { error: `expected ${expected}` })
+    .meta({ description });
+}
+
+/** The events alerts can fire on, besides login result names. */
+export const ALERT_EVENTS = [
+  "login_failed",
+  "disconnected",
+  "reconnected",
+  "stale",
+  "maintenance",
+  "frame_error",
+  "step_failed",
+  "failed",
+  "succeeded",
+] as const;
+
+/** An event an alert can fire on (see {@linkcode ALERT_EVENTS}). */
+export type AlertEventName = (typeof ALERT_EVENTS)[number];
+
+/** Every value `on:` accepts: every login result short name, then {@linkcode ALERT_EVENTS}. */
+export const ALERT_ON_NAMES: readonly string[] = [
+  ...LOGIN_RESULT_NAME_LIST.filter((name) => name !== "LOGIN_SUCCESS"),
+  ...ALERT_EVENTS,
+];
+
+/** Variables alert `message` templates may use as `{{ name }}`. */
+export const TEMPLATE_VARIABLES = [
+  "workflow",
+  "event",
+  "result",
+  "error_message",
+  "step",
+  "reason",
+  "detail",
+  "url",
+  "at",
+  "attempt",
+  "exit_code",
+] as const;
+
+/** `connection.auth`: an API key, or the username/password set. */
+export const AuthSchema = z.strictObject({
+  api_key: _text(
+    "an API key, e.g. ${T4_API_KEY}",
+    "API key (use ${NAME} to read it from the environment)",
+  ).optional(),
+  firm: _text("a firm name", "Firm name (username/password login)").optional(),
+  username: _text("a user name", "User name (username/password login)").optional(),
+  password: _text(
+    "a password, e.g. ${T4_PASSWORD}",
+    "Password (use ${NAME} to read it from the environment)",
+  ).optional(),
+  app_name: _text("an application name", "Registered application name").optional(),
+  app_license: _text("an application license", "Application license").optional(),
+  price_format: z.enum(["decimal", "real", "clearing_decimal"], {
+    error: "expected one of decimal, real, clearing_decimal",
+  }).optional().meta({ description: "How the server formats prices (default decimal)" }),
+}, { error: "expected a map with api_key, or firm, username, password, app_name and app_license" })
+  .meta({
+    description:
+      "Credentials: api_key alone, or firm, username, password, app_name and app_license",
+  });
+
+/** `connection.reconnect`: the reconnect policy, or `false` to fail instead of reconnecting. */
+export const ReconnectSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    initial_delay: durationSchema("Upper bound of the first delay (default 500ms)").optional(),
+    max_delay: durationSchema("Cap of the delay (default 30s)").optional(),
+    max_attempts: z.int({ error: "expected a whole number of attempts >= 1" })
+      .min(1, { error: "expected a whole number of attempts >= 1" }).optional()
+      .meta({ description: "Attempts before giving up (default unlimited)" }),
+  }),
+], { error: "expected false or a map with initial_delay, max_delay, max_attempts" })
+  .meta({ description: "Reconnect policy after a drop, or false to fail the run instead" });
+
+/** `connection`: where and how to connect. */
+export const ConnectionSchema = z.strictObject({
+  env: z.enum(["live", "sim"], { error: "expected live or sim" }).optional()
+    .meta({ description: "A documented T4 endpoint; give env or url" }),
+  url: z.string({ error: "expected a ws:// or wss:// URL" })
+    .regex(/^wss?:\/\/\S+$/, { error: "expected a ws:// or wss:// URL" }).optional()
+    .meta({ description: "WebSocket URL, e.g. ws://127.0.0.1:8080/v1; give env or url" }),
+  auth: AuthSchema,
+  heartbeat: durationSchema("Heartbeat interval (default 20s)").optional(),
+  missed_heartbeats: z.int({ error: "expected a whole number >= 1" })
+    .min(1, { error: "expected a whole number >= 1" }).optional()
+    .meta({ description: "Silent intervals before the connection counts as dead (default 3)" }),
+  login_timeout: durationSchema("Time allowed for the login answer (default 15s)").optional(),
+  reconnect: ReconnectSchema.optional(),
+  maintenance: z.boolean({ error: "expected true or false" }).optional()
+    .meta({ description: "Honour the weekly maintenance window (default true)" }),
+  allow_insecure: z.boolean({ error: "expected true or false" }).optional()
+    .meta({ description: "Allow ws:// to hosts other than loopback (default false)" }),
+}, { error: "expected a map with env or url, and auth" })
+  .meta({ description: "Where and how to connect" });
+
+/** What earlier steps tell a step's `check`. */
+export interface StepCheckContext {
+  /**
+   * The variables earlier steps capture (`vars.NAME` in CEL); `undefined` when not known (an
+   * earlier step is invalid), in which case any name is accepted.
+   */
+  readonly vars: readonly string[] | undefined;
+}
+
+/** How a step kind is written and what it needs. */
+export interface StepKindSchema {
+  /** The arguments (`kind: arguments`); `null` must be accepted when `bare` is true. */
+  args: z.ZodType;
+  /** The step may be written as its bare name (`login`). */
+  bare: boolean;
+  /** `"opens"` logs in, `"needs"` needs a logged-in session, `"none"` needs neither. */
+  session: "opens" | "needs" | "none";
+  /**
+   * Checks the parsed arguments beyond the schema (e.g. an expression's syntax) before anything
+   * is sent; each problem becomes an error at its position in the file.
+   *
+   * @param args The arguments as `args` parsed them.
+   * @param report Reports a problem at `path` (relative to the arguments, `[]` for the arguments
+   *   themselves) with a message that says what was expected; `offset` is a character offset
+   *   inside that string value, for a precise column.
+   */
+  check?: (
+    args: unknown,
+    report: (path: readonly (string | number)[], message: string, offset?: number) => void,
+    context?: StepCheckContext,
+  ) => void;
+  /** One line for the JSON Schema. */
+  description: string;
+}
+
+/**
+ * Arguments of each step kind: `null` means the step is written as a bare name (`login`); a
+ * schema means it is written as `kind: arguments` (`hold: 30s`). A kind with an optional argument
+ * schema may be written both ways.
+ */
+export const STEP_ARGUMENT_SCHEMAS: Record<string, StepKindSchema> = {
+  login: {
+    bare: true,
+    session: "opens",
+    args: z.strictObject({
+      timeout: durationSchema(
+        "Time allowed for the login answer (overrides connection.login_timeout)",
+      )
+        .optional(),
+    }, { error: "expected a map with timeout, or nothing" }).nullable(),
+    description: "Connect and log in; a login error fails the run",
+  },
+  hold: {
+    bare: false,
+    session: "needs",
+    args: durationSchema("How long to keep the session open"),
+    description: "Keep the session open; heartbeats and reconnects run underneath",
+  },
+};
+
+Object.assign(STEP_ARGUMENT_SCHEMAS, MARKET_STEP_SCHEMAS);
+
+/** Keys every step map may have besides its kind. */
+export const STEP_COMMON_SCHEMA: z.ZodObject = z.strictObject({
+  name: _text("a step name", "A name for the step in output and reports").optional(),
+});
+
+/** Alert sinks, written like steps: a bare name or `kind: argument`. */
+export const SINK_SCHEMAS: Record<string, { args: z.ZodType; bare: boolean; description: string }> =
+  {
+    stderr: {
+      bare: true,
+      args: z.null(),
+      description: "Print the alert message on standard error",
+    },
+    stdout: {
+      bare: true,
+      args: z.null(),
+      description: "Print the alert message on standard output",
+    },
+    file: {
+      bare: false,
+      args: _text(
+        "a file path",
+        "Append one JSON object per alert (relative to the workflow file)",
+      ),
+      description: "Append the alert as one JSON line",
+    },
+    webhook: {
+      bare: false,
+      args: z.string({ error: "expected an http:// or https:// URL" })
+        .regex(/^https?:\/\/\S+$/, { error: "expected an http:// or https:// URL" }),
+      description: "POST the alert as JSON with a Slack-compatible text field",
+    },
+    command: {
+      bare: false,
+      args: z.union([
+        _text("a command", "Run through the shell"),
+        z.array(z.string()).min(1),
+      ], { error: "expected a command line or a list of program and arguments" }),
+      description: "Run a program with the alert as JSON on standard input",
+    },
+  };
+
+function _variantSchema(
+  registry: Record<string, { args: z.ZodType; bare: boolean; description: string }>,
+  common: z.ZodObject | undefined,
+): z.ZodType {
+  const bare = Object.keys(registry).filter((kind) => registry[kind]?.bare);
+  const maps = Object.entries(registry).map(([kind, { args, description }]) =>
+    z.strictObject({
+      [kind]: args,
+      ...(common?.shape ?? {}),
+    }).meta({ description })
+  );
+  return z.union([z.enum(bare as [string, ...string[]]), ...maps]);
+}
+
+/** What `on:` expects, in messages. */
+export const ALERT_ON_EXPECTED =
+  "expected a login result name (e.g. LOCKED_OUT), login_failed or an event";
+
+/** One alert. */
+export const AlertSchema = z.strictObject({
+  on: z.enum(ALERT_ON_NAMES as [string, ...string[]], {
+    error: ALERT_ON_EXPECTED,
+  }).meta({ description: "A login result short name, login_failed, or an event" }),
+  message: z.string({ error: "expected a message template" }).optional()
+    .meta({ description: "Message template with {{ variables }}" }),
+  to: z.array(_variantSchema(SINK_SCHEMAS, undefined), { error: "expected a list of sinks" })
+    .min(1, { error: "expected at least one sink" }).optional()
+    .meta({ description: "Where the alert goes (default stderr)" }),
+  repeat: z.boolean({ error: "expected true or false" }).optional()
+    .meta({ description: "Fire every time, not once per run (default false)" }),
+}, { error: "expected a map with on, message and to" });
+
+function _workflowSchema(step: z.ZodType, sink: z.ZodType | undefined) {
+  // The document schema leaves `on` open: the loader checks it against the built-in events and
+  // the workflow's watch names, with a "did you mean".
+  const alert = sink
+    ? AlertSchema.extend({
+      on: z.string({ error: ALERT_ON_EXPECTED }),
+      to: z.array(sink).min(1).optional(),
+    })
+    : AlertSchema.extend({
+      on: z.union([
+        AlertSchema.shape.on,
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).meta({
+          description: "The name of a watch step (its event)",
+        }),
+      ]).meta({ description: "A login result short name, login_failed, an event or a watch name" }),
+    });
+  return z.strictObject({
+    version: z.literal(WORKFLOW_VERSION, { error: `expected ${WORKFLOW_VERSION}` })
+      .meta({ description: "Workflow format version" }),
+    name: _text("a workflow name", "Workflow name, used in output, reports and alerts"),
+    description: z.string({ error: "expected a text" }).optional(),
+    connection: ConnectionSchema,
+    environment: z.enum(["live", "sim"], { error: "expected live or sim" }).optional().meta({
+      description:
+        "The environment order steps are meant for: 'live' (with --allow-live-orders) lets order steps reach a live endpoint",
+    }),
+    max_order_volume: z.int({ error: "expected a whole number of contracts >= 1" })
+      .min(1, { error: "expected a whole number of contracts >= 1" }).optional()
+      .meta({ description: "Largest volume any order step may have; larger ones are refused" }),
+    steps: z.array(step, { error: "expected a list of steps" })
+      .min(1, { error: "expected at least one step" }),
+    alerts: z.array(alert, { error: "expected a list of alerts" }).optional(),
+  }, { error: "expected a map with version, name, connection and steps" });
+}
+
+/** The whole workflow file, as the JSON Schema describes it. */
+export const WorkflowSchema = _workflowSchema(
+  _variantSchema(STEP_ARGUMENT_SCHEMAS, STEP_COMMON_SCHEMA),
+  undefined,
+);
+
+/**
+ * The same schema with steps and sinks left open: the loader checks them one by one against the
+ * registries for precise messages.
+ */
+export const WorkflowDocumentSchema = _workflowSchema(z.unknown(), z.unknown());
+
+/**
+ * Generates the JSON Schema of the workflow format.
+ *
+ * @returns A JSON Schema (draft 2020-12) object.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { workflowJsonSchema } from "../../mod.ts";
+ *
+ * const schema = workflowJsonSchema();
+ * assert.equal(schema.$id, "https://t4flow.dev/schema/workflow.schema.json");
+ * assert.deepEqual(schema.required, ["version", "name", "connection", "steps"]);
+ * ```
+ */
+export function workflowJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(WorkflowSchema, { io: "input", unrepresentable: "any" });
+  return {
+    $schema: generated.$schema,
+    $id: "https://t4flow.dev/schema/workflow.schema.json",
+    title: "t4flow workflow",
+    description: `A t4flow workflow, format version ${WORKFLOW_VERSION}`,
+    ...generated,
+  };
+}
