@@ -4,6 +4,11 @@
  *
  * Decoding never throws on untrusted input: it returns a {@linkcode FrameError} instead.
  *
+ * Server frames whose payload is hot market data (`marketDepth`, `marketDepthTrade`,
+ * `marketByOrderUpdate`) or a `heartbeat` are read by decoders generated at build time by
+ * `scripts/protoc-gen-t4fast.ts` (`lib/gen/t4/v1/service_t4fast.ts`); they return exactly the
+ * objects `fromBinary` returns and fail exactly where it fails. Other frames use `fromBinary`.
+ *
  * @module
  */
 
@@ -21,6 +26,10 @@ import {
   type ServerMessage,
   ServerMessageSchema,
 } from "./gen/t4/v1/service_pb.ts";
+import {
+  decodeServerMessageFast,
+  peekServerMessagePayloadCase,
+} from "./gen/t4/v1/service_t4fast.ts";
 import { FrameError } from "./frame_error.ts";
 
 /**
@@ -68,6 +77,20 @@ export function decodeFrame<Desc extends DescMessage>(
   data: FrameData,
   options?: DecodeFrameOptions,
 ): MessageShape<Desc> | FrameError {
+  const bytes = _frameBytes(data, options);
+  if (bytes instanceof FrameError) return bytes;
+  try {
+    return fromBinary(schema, bytes, _readOptions);
+  } catch (error) {
+    return _decodeError(schema.typeName, bytes.byteLength, error);
+  }
+}
+
+/** The frame's bytes (no copy for a `Uint8Array`), or why it cannot be decoded at all. */
+function _frameBytes(
+  data: FrameData,
+  options: DecodeFrameOptions | undefined,
+): Uint8Array | FrameError {
   if (typeof data === "string") {
     return new FrameError(
       "text",
@@ -84,20 +107,19 @@ export function decodeFrame<Desc extends DescMessage>(
       `Cannot decode a frame of ${size} bytes as it exceeds the limit of ${max} bytes`,
     );
   }
-  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  try {
-    return fromBinary(schema, bytes, _readOptions);
-  } catch (error) {
-    const truncated = error instanceof RangeError;
-    return new FrameError(
-      truncated ? "truncated" : "malformed",
-      size,
-      `Cannot decode a frame of ${size} bytes as ${schema.typeName}: ${
-        truncated ? "it ends in the middle of a field" : _reason(error)
-      }`,
-      { cause: error },
-    );
-  }
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}
+
+function _decodeError(typeName: string, size: number, error: unknown): FrameError {
+  const truncated = error instanceof RangeError;
+  return new FrameError(
+    truncated ? "truncated" : "malformed",
+    size,
+    `Cannot decode a frame of ${size} bytes as ${typeName}: ${
+      truncated ? "it ends in the middle of a field" : _reason(error)
+    }`,
+    { cause: error },
+  );
 }
 
 function _reason(error: unknown): string {
@@ -126,7 +148,51 @@ export function decodeServerFrame(
   data: FrameData,
   options?: DecodeFrameOptions,
 ): ServerMessage | FrameError {
-  return decodeFrame(ServerMessageSchema, data, options);
+  const bytes = _frameBytes(data, options);
+  if (bytes instanceof FrameError) return bytes;
+  try {
+    // Hot payloads (depth, trades, market-by-order updates, heartbeats) are read by decoders that
+    // scripts/protoc-gen-t4fast.ts generates; they return exactly what fromBinary returns.
+    return decodeServerMessageFast(bytes) ?? fromBinary(ServerMessageSchema, bytes, _readOptions);
+  } catch (error) {
+    return _decodeError(ServerMessageSchema.typeName, bytes.byteLength, error);
+  }
+}
+
+/**
+ * Reads which payload a server frame carries without decoding the payload, so that a receiver
+ * can skip decoding frames nobody is interested in. Never throws.
+ *
+ * For a well-formed frame (as any encoder writes them) this is the `payload.case` that
+ * {@linkcode decodeServerFrame} returns. It does not validate the payload: a frame it names a case
+ * for may still fail to decode, and for a corrupt frame the answer is only a hint.
+ *
+ * @param data The frame: binary data, or a string for a text frame.
+ * @param options Frame size limit.
+ * @returns The payload case; `undefined` when the frame has no payload, is not a binary frame, is
+ * over the size limit or cannot be scanned (decode it to learn why).
+ *
+ * @example Name the payload case before decoding
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeServerMessage, peekServerPayloadCase } from "../mod.ts";
+ *
+ * const bytes = encodeServerMessage({ payload: { case: "heartbeat", value: { timestamp: 5n } } });
+ * assert.equal(peekServerPayloadCase(bytes), "heartbeat");
+ * assert.equal(peekServerPayloadCase(new Uint8Array(0)), undefined);
+ * ```
+ */
+export function peekServerPayloadCase(
+  data: FrameData,
+  options?: DecodeFrameOptions,
+): ServerMessage["payload"]["case"] {
+  const bytes = _frameBytes(data, options);
+  if (bytes instanceof FrameError) return undefined;
+  try {
+    return peekServerMessagePayloadCase(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

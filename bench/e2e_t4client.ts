@@ -1,0 +1,67 @@
+/**
+ * End-to-end market data through `T4Client` (Deno or Bun): logs in to the flood sender
+ * (`bench/flood_server.mjs` with `login=1`), receives N `MarketDepth` frames in a `marketDepth`
+ * handler that reads the best bid and offer, and prints `{"framesPerSecond": ...}` from the first
+ * depth frame to the end marker (a heartbeat).
+ *
+ * Also reports heap used and RSS (after a full GC where the runtime exposes one) with the session
+ * still open.
+ *
+ * Usage: `deno run -A bench/e2e_t4client.ts <url> <n>` or `bun bench/e2e_t4client.ts <url> <n>`
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { T4Client } from "../lib/t4_client.ts";
+
+/**
+ * Runs one flood through a `T4Client`.
+ *
+ * @param url The flood URL (without the query).
+ * @param n Number of depth frames.
+ * @returns Frames per second and a checksum of the touched fields.
+ */
+export async function runT4ClientE2e(
+  url: string,
+  n: number,
+): Promise<{ framesPerSecond: number; checksum: number; heapUsedMiB: number; rssMiB: number }> {
+  const client = new T4Client({
+    url: `${url}?n=${n}&login=1`,
+    auth: { apiKey: "bench-api-key" },
+    reconnect: false,
+    maintenance: false,
+  });
+  let count = 0;
+  let start = 0;
+  let checksum = 0;
+  const done = Promise.withResolvers<number>();
+  client.on("marketDepth", (depth) => {
+    if (count === 0) start = performance.now();
+    count++;
+    checksum += (depth.bids[0]?.volume ?? 0) + (depth.offers[0]?.volume ?? 0);
+  });
+  client.on("heartbeat", () => {
+    if (count === n) done.resolve(performance.now());
+  });
+  await client.connect();
+  const end = await done.promise;
+  // Memory with the session still open, after a full collection where the runtime allows one.
+  const runtime = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  runtime.gc?.();
+  runtime.Bun?.gc(true);
+  const memory = process.memoryUsage();
+  await client.close();
+  return {
+    framesPerSecond: n / ((end - start) / 1000),
+    checksum,
+    heapUsedMiB: memory.heapUsed / 2 ** 20,
+    rssMiB: memory.rss / 2 ** 20,
+  };
+}
+
+if (import.meta.main) {
+  const [url, n] = process.argv.slice(2);
+  console.log(JSON.stringify(await runT4ClientE2e(url ?? "", Number(n))));
+  process.exit(0);
+}
