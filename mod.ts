@@ -2,29 +2,36 @@
  * t4flow: a client and workflow runtime for the T4 futures-trading WebSocket API (Plus500 Futures
  * Technologies, formerly CTS Futures), for Deno and Bun.
  *
- * This module exports the wire protocol layer: the generated `t4proto.v1` message types, a frame
- * codec that never throws on untrusted input, and the login result names used by the API page.
+ * - {@linkcode T4Client}: a session on the runtime's native `WebSocket` that stays alive: login by
+ *   API key or firm/user/password/app/license, heartbeats, dead-peer detection, reconnect with full
+ *   re-login and re-subscription, fatal login results never retried, credentials never logged;
+ *   market data, account data and orders; lifecycle as one stream of typed status events.
+ * - The wire layer: the generated `t4proto.v1` message types, a frame codec that never throws on
+ *   untrusted input ({@linkcode decodeServerFrame}, {@linkcode FrameError}), login result names as
+ *   the API page uses them ({@linkcode loginResultName}).
+ * - Workflows: {@linkcode loadWorkflow} validates a YAML workflow with file:line:column errors and
+ *   {@linkcode runWorkflow} runs it with alerts and a report; the monitor API adds schedules and
+ *   alert state across runs.
+ * - The embedded simulator lives in its own entry point, `@t4flow/t4flow/sim`.
  *
- * @example Encode a login and decode the server's answer
+ * Run as the main module (`deno run mod.ts`, `bun mod.ts`, a compiled binary) this module is the
+ * `t4flow` command line; importing it as a library does not load the CLI.
+ *
+ * @example Log in to the embedded simulator and watch the session's status
  * ```ts
  * import assert from "node:assert/strict";
- * import {
- *   decodeServerFrame,
- *   encodeClientMessage,
- *   encodeServerMessage,
- *   FrameError,
- *   LoginResult,
- *   loginResultName,
- * } from "./mod.ts";
+ * import { T4Client } from "./mod.ts";
+ * import { startSimulator } from "./lib/sim/mod.ts";
  *
- * const login = encodeClientMessage({ payload: { case: "loginRequest", value: { apiKey: "k" } } });
- * assert.ok(login.byteLength > 0);
- *
- * const reply = decodeServerFrame(encodeServerMessage({
- *   payload: { case: "loginResponse", value: { result: LoginResult.LOCKED_OUT } },
- * }));
- * assert.ok(!(reply instanceof FrameError) && reply.payload.case === "loginResponse");
- * assert.equal(loginResultName(reply.payload.value.result), "LOCKED_OUT");
+ * await using sim = await startSimulator({ port: 0, seed: 1 });
+ * const client = new T4Client({ url: sim.url, auth: { apiKey: "demo-api-key" } });
+ * const types: string[] = [];
+ * client.onStatus((event) => types.push(event.type));
+ * const session = await client.connect();
+ * assert.ok(session.sessionId.length > 0);
+ * await client.close();
+ * assert.deepEqual(types.slice(0, 2), ["connecting", "connected"]);
+ * assert.equal(types.at(-1), "closed");
  * ```
  *
  * @module
@@ -42,8 +49,12 @@ export * from "./lib/backoff.ts";
 export * from "./lib/heartbeat_monitor.ts";
 export * from "./lib/errors.ts";
 export * from "./lib/credentials.ts";
-export * from "./lib/logger.ts";
 export * from "./lib/t4_client.ts";
+export * from "./lib/order_tracker.ts";
+export * from "./lib/subscription_registry.ts";
+export * from "./lib/status_fanout.ts";
+export * from "./lib/t4_endpoint.ts";
+export * from "./lib/web_socket_like.ts";
 export * from "./lib/monitor/alert_state.ts";
 export * from "./lib/monitor/state_store.ts";
 export * from "./lib/monitor/schedule.ts";
@@ -59,8 +70,6 @@ export {
   ALERT_EVENTS,
   ALERT_ON_NAMES,
   type AlertEventName,
-  STEP_ARGUMENT_SCHEMAS,
-  type StepKindSchema,
   TEMPLATE_VARIABLES,
   WORKFLOW_VERSION,
   workflowJsonSchema,
@@ -68,21 +77,26 @@ export {
 export * from "./lib/workflow/load_workflow.ts";
 export * from "./lib/workflow/alert_dispatcher.ts";
 export * from "./lib/workflow/run_report.ts";
-export * from "./lib/workflow/step_runners.ts";
+export {
+  type CreateWorkflowClient,
+  SessionEndedError,
+  type WorkflowClient,
+} from "./lib/workflow/step_runners.ts";
+export type { WatchReport } from "./lib/workflow/message_hub.ts";
 export * from "./lib/workflow/run_workflow.ts";
-export * from "./lib/workflow/cel_diagnostic.ts";
-export * from "./lib/workflow/cel_payload.ts";
-export * from "./lib/workflow/cel_checker.ts";
-export * from "./lib/workflow/cel_value.ts";
-export * from "./lib/workflow/cel_expression.ts";
 export * from "./lib/workflow/order_safety.ts";
-export * from "./lib/workflow/step_schemas.ts";
-export * from "./lib/workflow/message_hub.ts";
 export * from "./lib/workflow/order_frames.ts";
-export * from "./lib/workflow/market_step_runners.ts";
+export { ExpectationError } from "./lib/workflow/market_step_runners.ts";
 export * from "./lib/workflow/workflow_orders.ts";
 export * from "./lib/workflow/dry_run.ts";
 export * from "./lib/workflow/junit_report.ts";
+
+// Types from @bufbuild/protobuf that the generated message types and the frame codec use in their
+// public signatures, re-exported (types only) so that users can name them without importing
+// @bufbuild/protobuf themselves.
+export type { Message, MessageInitShape } from "@bufbuild/protobuf";
+export type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+export type { Timestamp } from "@bufbuild/protobuf/wkt";
 
 // The CLI (`deno run mod.ts ...`, `bun mod.ts ...`, compiled binaries), loaded only when this
 // module is the main module: importing mod.ts as a library never loads it.

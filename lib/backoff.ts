@@ -108,6 +108,8 @@ export class Backoff {
   #attempt = 0;
 
   /**
+   * Creates a backoff for one reconnect policy.
+   *
    * @param policy The reconnect policy (defaults fill the gaps).
    * @param random A random source in `[0, 1)`.
    * @default random `Math.random`
@@ -118,7 +120,11 @@ export class Backoff {
     this.#random = random;
   }
 
-  /** @returns The number of attempts handed out since the last reset. */
+  /**
+   * Counts the attempts handed out since the last reset.
+   *
+   * @returns The number of attempts handed out since the last reset.
+   */
   get attempt(): number {
     return this.#attempt;
   }

@@ -126,7 +126,11 @@ export class FakeClock implements Clock {
     this.#now = start;
   }
 
-  /** @returns The fake current time. */
+  /**
+   * Reads the fake current time, which moves only when {@linkcode FakeClock.advance} is called.
+   *
+   * @returns The fake current time.
+   */
   now(): number {
     return this.#now;
   }
@@ -153,7 +157,11 @@ export class FakeClock implements Clock {
     this.#timers = this.#timers.filter((t) => t.id !== handle);
   }
 
-  /** @returns The number of timers not yet fired. */
+  /**
+   * Counts the timers scheduled and not yet fired or cancelled.
+   *
+   * @returns The number of timers not yet fired.
+   */
   get pending(): number {
     return this.#timers.length;
   }

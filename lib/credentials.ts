@@ -129,26 +129,42 @@ export class Credentials {
     return "apiKey" in auth ? [auth.apiKey] : [auth.password, auth.appLicense];
   }
 
-  /** @returns A redacted description. */
+  /**
+   * Describes the credentials with every secret redacted.
+   *
+   * @returns A redacted description.
+   */
   toString(): string {
     return this.kind === "apiKey"
       ? `Credentials { apiKey: ${REDACTED} }`
       : `Credentials { user: ${this.user}, password: ${REDACTED}, appLicense: ${REDACTED} }`;
   }
 
-  /** @returns A redacted plain object for `JSON.stringify`. */
+  /**
+   * Serializes the credentials for `JSON.stringify` with every secret redacted.
+   *
+   * @returns A redacted plain object for `JSON.stringify`.
+   */
   toJSON(): Record<string, string> {
     return this.kind === "apiKey"
       ? { kind: "apiKey", apiKey: REDACTED }
       : { kind: "password", user: this.user ?? "", password: REDACTED, appLicense: REDACTED };
   }
 
-  /** @returns The redacted description, for Deno's `console.log`/`Deno.inspect`. */
+  /**
+   * Describes the credentials, redacted, to Deno's `console.log` and `Deno.inspect`.
+   *
+   * @returns The redacted description, for Deno's `console.log`/`Deno.inspect`.
+   */
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
 
-  /** @returns The redacted description, for Node's and Bun's `util.inspect`/`console.log`. */
+  /**
+   * Describes the credentials, redacted, to `util.inspect` and `console.log` in Node and Bun.
+   *
+   * @returns The redacted description, for Node's and Bun's `util.inspect`/`console.log`.
+   */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
@@ -197,6 +213,8 @@ export class AuthToken {
   readonly expiresAt: number | undefined;
 
   /**
+   * Wraps a token so that it never appears in logs, errors or JSON.
+   *
    * @param token The token.
    * @param expiresAt Expiry in ms since the epoch.
    */
@@ -206,27 +224,47 @@ export class AuthToken {
     Object.freeze(this);
   }
 
-  /** @returns The token itself. Never log it. */
+  /**
+   * Reveals the token, to send it to the server.
+   *
+   * @returns The token itself. Never log it.
+   */
   reveal(): string {
     return _tokens.get(this) ?? "";
   }
 
-  /** @returns A redacted description. */
+  /**
+   * Describes the token with the token itself redacted.
+   *
+   * @returns A redacted description.
+   */
   toString(): string {
     return `AuthToken { token: ${REDACTED}, expiresAt: ${this.expiresAt ?? "unknown"} }`;
   }
 
-  /** @returns A redacted plain object for `JSON.stringify`. */
+  /**
+   * Serializes the token for `JSON.stringify` with the token itself redacted.
+   *
+   * @returns A redacted plain object for `JSON.stringify`.
+   */
   toJSON(): Record<string, unknown> {
     return { token: REDACTED, expiresAt: this.expiresAt ?? null };
   }
 
-  /** @returns The redacted description, for Deno's inspect. */
+  /**
+   * Describes the token, redacted, to Deno's `console.log` and `Deno.inspect`.
+   *
+   * @returns The redacted description, for Deno's inspect.
+   */
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
 
-  /** @returns The redacted description, for Node's and Bun's inspect. */
+  /**
+   * Describes the token, redacted, to `util.inspect` and `console.log` in Node and Bun.
+   *
+   * @returns The redacted description, for Node's and Bun's inspect.
+   */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }

@@ -5,8 +5,13 @@
  * @module
  */
 
-import type { LoginResult } from "./gen/t4/v1/common/enums_pb.ts";
-import type { OrderBatchReject_OrderError } from "./gen/t4/v1/orderrouting/orderrouting_pb.ts";
+import { type LoginResult, OrderChange } from "./gen/t4/v1/common/enums_pb.ts";
+import type {
+  OrderBatchReject_OrderError,
+  OrderUpdate,
+  OrderUpdateFailed,
+  OrderUpdateStatus,
+} from "./gen/t4/v1/orderrouting/orderrouting_pb.ts";
 import { isFatalLoginResult, type LoginResultName, loginResultName } from "./login_result.ts";
 
 /**
@@ -24,6 +29,7 @@ import { isFatalLoginResult, type LoginResultName, loginResultName } from "./log
  * ```
  */
 export class LoginError extends Error {
+  /** The error class name, always `"LoginError"`. */
   override readonly name = "LoginError";
   /** Short result name, e.g. `"LOCKED_OUT"`. */
   readonly result: LoginResultName;
@@ -35,6 +41,8 @@ export class LoginError extends Error {
   readonly fatal: boolean;
 
   /**
+   * Creates the error from the server's login result and message.
+   *
    * @param code The login result.
    * @param errorMessage The server's `error_message`.
    * @param options Error options (`cause`).
@@ -66,11 +74,14 @@ export class LoginError extends Error {
  * ```
  */
 export class LoginTimeoutError extends Error {
+  /** The error class name, always `"LoginTimeoutError"`. */
   override readonly name = "LoginTimeoutError";
   /** The login timeout in milliseconds. */
   readonly timeoutMs: number;
 
   /**
+   * Creates the error for a login that got no answer within `timeoutMs`.
+   *
    * @param timeoutMs The timeout that expired.
    * @param options Error options (`cause`).
    */
@@ -93,6 +104,7 @@ export class LoginTimeoutError extends Error {
  * ```
  */
 export class ConnectionError extends Error {
+  /** The error class name, always `"ConnectionError"`. */
   override readonly name = "ConnectionError";
   /** The URL (without user info). */
   readonly url: string;
@@ -100,6 +112,8 @@ export class ConnectionError extends Error {
   readonly code: number | undefined;
 
   /**
+   * Creates the error for a connection to `url` that failed as `detail` says.
+   *
    * @param url The URL.
    * @param detail What happened.
    * @param code The close code.
@@ -124,11 +138,14 @@ export class ConnectionError extends Error {
  * ```
  */
 export class NotConnectedError extends Error {
+  /** The error class name, always `"NotConnectedError"`. */
   override readonly name = "NotConnectedError";
   /** The method that was called. */
   readonly operation: string;
 
   /**
+   * Creates the error for `operation` called without a logged-in session.
+   *
    * @param operation The method that was called.
    * @param options Error options (`cause`).
    */
@@ -154,11 +171,14 @@ export class NotConnectedError extends Error {
  * ```
  */
 export class ConnectionLostError extends Error {
+  /** The error class name, always `"ConnectionLostError"`. */
   override readonly name = "ConnectionLostError";
   /** The method that was waiting. */
   readonly operation: string;
 
   /**
+   * Creates the error for `operation` whose connection dropped before its answer.
+   *
    * @param operation The method that was waiting.
    * @param options Error options (`cause`).
    */
@@ -183,11 +203,14 @@ export class ConnectionLostError extends Error {
  * ```
  */
 export class ClientClosedError extends Error {
+  /** The error class name, always `"ClientClosedError"`. */
   override readonly name = "ClientClosedError";
   /** The method that was called or waiting. */
   readonly operation: string;
 
   /**
+   * Creates the error for `operation` on a closed client.
+   *
    * @param operation The method that was called or waiting.
    * @param options Error options (`cause`).
    */
@@ -209,11 +232,14 @@ export class ClientClosedError extends Error {
  * ```
  */
 export class InsecureUrlError extends Error {
+  /** The error class name, always `"InsecureUrlError"`. */
   override readonly name = "InsecureUrlError";
   /** The refused URL (without user info). */
   readonly url: string;
 
   /**
+   * Creates the error for a refused insecure `url`.
+   *
    * @param url The refused URL.
    * @param options Error options (`cause`).
    */
@@ -238,6 +264,7 @@ export class InsecureUrlError extends Error {
  * ```
  */
 export class RequestTimeoutError extends Error {
+  /** The error class name, always `"RequestTimeoutError"`. */
   override readonly name = "RequestTimeoutError";
   /** The method that timed out. */
   readonly operation: string;
@@ -245,6 +272,8 @@ export class RequestTimeoutError extends Error {
   readonly timeoutMs: number;
 
   /**
+   * Creates the error for `operation` that got no answer within `timeoutMs`.
+   *
    * @param operation The method that timed out.
    * @param timeoutMs The timeout.
    * @param options Error options (`cause`).
@@ -272,6 +301,7 @@ export class RequestTimeoutError extends Error {
  * ```
  */
 export class OrderBatchRejectedError extends Error {
+  /** The error class name, always `"OrderBatchRejectedError"`. */
   override readonly name = "OrderBatchRejectedError";
   /** The batch id. */
   readonly batchId: string;
@@ -281,6 +311,8 @@ export class OrderBatchRejectedError extends Error {
   readonly errors: readonly OrderBatchReject_OrderError[];
 
   /**
+   * Creates the error from the server's batch rejection.
+   *
    * @param batchId The batch id.
    * @param reason The server's reason.
    * @param errors Per-order errors.
@@ -316,6 +348,7 @@ export class OrderBatchRejectedError extends Error {
  * ```
  */
 export class AuthTokenError extends Error {
+  /** The error class name, always `"AuthTokenError"`. */
   override readonly name = "AuthTokenError";
   /** The request id. */
   readonly requestId: string;
@@ -323,6 +356,8 @@ export class AuthTokenError extends Error {
   readonly failMessage: string;
 
   /**
+   * Creates the error from the server's `fail_message`.
+   *
    * @param requestId The request id.
    * @param failMessage The server's `fail_message`.
    * @param options Error options (`cause`).
@@ -336,5 +371,79 @@ export class AuthTokenError extends Error {
     );
     this.requestId = requestId;
     this.failMessage = failMessage;
+  }
+}
+
+/**
+ * The server refused an order (`OrderUpdateFailed`): `T4Client.submitOrder` rejects with it when
+ * any order of the submission was refused, and a workflow order step fails with it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { create } from "@bufbuild/protobuf";
+ * import { OrderChange, OrderRejectedError, OrderUpdateFailedSchema } from "../mod.ts";
+ *
+ * const failed = create(OrderUpdateFailedSchema, {
+ *   uniqueId: "ORD-2",
+ *   change: OrderChange.SUBMISSION_RISK_REJECTED,
+ *   statusDetail: "Insufficient margin",
+ * });
+ * const error = new OrderRejectedError("submitOrder", failed);
+ * assert.equal(error.change, "SUBMISSION_RISK_REJECTED");
+ * assert.equal(error.detail, "Insufficient margin");
+ * assert.equal(
+ *   error.message,
+ *   "Cannot submitOrder as order ORD-2 was rejected: Insufficient margin (SUBMISSION_RISK_REJECTED)",
+ * );
+ * ```
+ */
+export class OrderRejectedError extends Error {
+  /** The error class name, always `"OrderRejectedError"`. */
+  override readonly name = "OrderRejectedError";
+  /** The operation that was refused, e.g. `"submitOrder"`. */
+  readonly operation: string;
+  /** The server's `OrderUpdateFailed` (the first one, when several orders were refused). */
+  readonly update: OrderUpdateFailed;
+  /**
+   * The first answer to every order of the request, in request order: the refused ones are
+   * `OrderUpdateFailed`, the others may be working orders.
+   */
+  readonly updates: readonly (OrderUpdate | OrderUpdateStatus | OrderUpdateFailed)[];
+  /** The `unique_id` the server gave the refused order (may be empty). */
+  readonly uniqueId: string;
+  /** The server's `status_detail`. */
+  readonly detail: string;
+  /** The short `OrderChange` name, e.g. `"SUBMISSION_RISK_REJECTED"`. */
+  readonly change: string;
+
+  /**
+   * Creates the error from the server's `OrderUpdateFailed` answers.
+   *
+   * @param operation The refused operation (the message says `Cannot <operation> as ...`).
+   * @param update The server's `OrderUpdateFailed`.
+   * @param updates The answer to every order of the request (default: `[update]`).
+   * @param options Error options (`cause`).
+   */
+  constructor(
+    operation: string,
+    update: OrderUpdateFailed,
+    updates: readonly (OrderUpdate | OrderUpdateStatus | OrderUpdateFailed)[] = [update],
+    options?: ErrorOptions,
+  ) {
+    const change = OrderChange[update.change] ?? String(update.change);
+    const detail = update.statusDetail;
+    super(
+      `Cannot ${operation} as order ${update.uniqueId || "(no id)"} was rejected: ${
+        detail || "no reason given"
+      } (${change})`,
+      options,
+    );
+    this.operation = operation;
+    this.update = update;
+    this.updates = updates;
+    this.uniqueId = update.uniqueId;
+    this.detail = detail;
+    this.change = change;
   }
 }

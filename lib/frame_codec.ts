@@ -14,12 +14,12 @@
 
 import {
   create,
-  type DescMessage,
   fromBinary,
+  type Message,
   type MessageInitShape,
-  type MessageShape,
   toBinary,
 } from "@bufbuild/protobuf";
+import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
 import {
   type ClientMessage,
   ClientMessageSchema,
@@ -56,6 +56,7 @@ const _readOptions = { readUnknownFields: true } as const;
 /**
  * Decodes one frame into a message of the given schema, never throwing.
  *
+ * @typeParam T The message type the schema describes.
  * @param schema The message schema, e.g. `ServerMessageSchema`.
  * @param data The frame: binary data, or a string for a text frame.
  * @param options Frame size limit.
@@ -72,11 +73,11 @@ const _readOptions = { readUnknownFields: true } as const;
  * assert.equal(message.payload.case, "heartbeat");
  * ```
  */
-export function decodeFrame<Desc extends DescMessage>(
-  schema: Desc,
+export function decodeFrame<T extends Message>(
+  schema: GenMessage<T>,
   data: FrameData,
   options?: DecodeFrameOptions,
-): MessageShape<Desc> | FrameError {
+): T | FrameError {
   const bytes = _frameBytes(data, options);
   if (bytes instanceof FrameError) return bytes;
   try {

@@ -75,6 +75,8 @@ export class HeartbeatMonitor {
   #running = false;
 
   /**
+   * Creates a stopped heartbeat monitor.
+   *
    * @param port The owner's callbacks.
    * @param options Clock and timing.
    * @throws {RangeError} When `intervalMs` is not > 0 or `missed` is not an integer >= 1.
@@ -99,7 +101,11 @@ export class HeartbeatMonitor {
     this.#staleAfter = interval * 1.5;
   }
 
-  /** @returns Whether the monitor is running. */
+  /**
+   * Tells whether the monitor is running.
+   *
+   * @returns Whether the monitor is running.
+   */
   get running(): boolean {
     return this.#running;
   }

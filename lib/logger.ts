@@ -16,7 +16,7 @@ import { getLogger, type Logger } from "@logtape/logtape";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { t4flowLogger } from "../mod.ts";
+ * import { t4flowLogger } from "./logger.ts";
  *
  * assert.deepEqual(t4flowLogger("client").category, ["t4flow", "client"]);
  * ```

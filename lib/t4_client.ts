@@ -14,16 +14,12 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import { type Auth, AuthToken, Credentials, redactSecrets } from "./credentials.ts";
 import {
-  AuthTokenError,
   ClientClosedError,
   ConnectionError,
   ConnectionLostError,
-  InsecureUrlError,
   LoginError,
   LoginTimeoutError,
   NotConnectedError,
-  OrderBatchRejectedError,
-  RequestTimeoutError,
 } from "./errors.ts";
 import {
   type ClientMessageInit,
@@ -39,7 +35,6 @@ import {
   DepthBuffer,
   DepthLevels,
   LoginResult,
-  OrderChange,
   type UPLMode,
 } from "./gen/t4/v1/common/enums_pb.ts";
 import {
@@ -52,9 +47,6 @@ import {
   OrderPullSchema,
   OrderReviseSchema,
   OrderSubmitSchema,
-  type OrderUpdate,
-  type OrderUpdateFailed,
-  type OrderUpdateStatus,
 } from "./gen/t4/v1/orderrouting/orderrouting_pb.ts";
 import type { ServerMessage } from "./gen/t4/v1/service_pb.ts";
 import { HeartbeatMonitor } from "./heartbeat_monitor.ts";
@@ -68,35 +60,14 @@ import {
 } from "./maintenance_window.ts";
 import { type Session, sessionFromLoginResponse } from "./session.ts";
 import type { DisconnectReason, StatusEvent } from "./status_event.ts";
+import { OrderTracker, type OrderUpdateMessage, type TrackedRequest } from "./order_tracker.ts";
+import { type MarketRef, SubscriptionRegistry } from "./subscription_registry.ts";
+import { StatusFanout } from "./status_fanout.ts";
+import { resolveEndpoint } from "./t4_endpoint.ts";
+import type { WebSocketConstructor, WebSocketLike } from "./web_socket_like.ts";
 
-/** The two documented T4 endpoints. */
-export const T4_ENDPOINTS: Readonly<{ live: string; sim: string }> = Object.freeze({
-  live: "wss://wss.t4login.com/v1",
-  sim: "wss://wss-sim.t4login.com/v1",
-});
-
-/** The part of the WHATWG `WebSocket` the client uses (the global one fits). */
-export interface WebSocketLike {
-  /** Set to `"arraybuffer"` by the client. */
-  binaryType: BinaryType;
-  /** 0 connecting, 1 open, 2 closing, 3 closed. */
-  readonly readyState: number;
-  /** Sends one binary frame. */
-  send(data: Uint8Array<ArrayBuffer>): void;
-  /** Starts the close handshake. */
-  close(code?: number, reason?: string): void;
-  /** Open handler. */
-  onopen: ((event: Event) => unknown) | null;
-  /** Message handler. */
-  onmessage: ((event: MessageEvent) => unknown) | null;
-  /** Close handler. */
-  onclose: ((event: CloseEvent) => unknown) | null;
-  /** Error handler. */
-  onerror: ((event: Event) => unknown) | null;
-}
-
-/** A `WebSocket` constructor, e.g. `globalThis.WebSocket` or a test fake. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type { OrderUpdateMessage } from "./order_tracker.ts";
+export type { MarketRef } from "./subscription_registry.ts";
 
 /** Options of a {@linkcode T4Client}. */
 export interface T4ClientOptions {
@@ -212,9 +183,6 @@ export type PayloadHandler<C extends ServerPayloadCase> = (
   message: ServerMessage,
 ) => void;
 
-/** The order update kinds an order method resolves with. */
-export type OrderUpdateMessage = OrderUpdate | OrderUpdateStatus | OrderUpdateFailed;
-
 /** Initialiser of an `OrderSubmit`. */
 export type OrderSubmitInit = MessageInitShape<typeof OrderSubmitSchema>;
 /** Initialiser of an `OrderRevise`. */
@@ -223,16 +191,6 @@ export type OrderReviseInit = MessageInitShape<typeof OrderReviseSchema>;
 export type OrderPullInit = MessageInitShape<typeof OrderPullSchema>;
 /** Initialiser of an `OrderBatch`. */
 export type OrderBatchInit = MessageInitShape<typeof OrderBatchSchema>;
-
-/** Identifies a market. */
-export interface MarketRef {
-  /** Exchange id, e.g. `"CME_Eq"`. */
-  exchangeId: string;
-  /** Contract id, e.g. `"ES"`. */
-  contractId: string;
-  /** Market id. */
-  marketId: string;
-}
 
 /** A market depth subscription. */
 export interface MarketSubscription extends MarketRef {
@@ -262,70 +220,7 @@ export interface AccountSubscription {
 export type T4ClientState = "idle" | "connecting" | "open" | "waiting" | "closed";
 
 const _log = t4flowLogger("client");
-const _LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 const _SUCCESS = LoginResult.SUCCESS;
-
-class _Group {
-  readonly results: unknown[];
-  remaining: number;
-  timer: TimerHandle | undefined;
-  done = false;
-  constructor(
-    readonly operation: string,
-    readonly keys: string[],
-    readonly resolve: (value: unknown[]) => void,
-    readonly reject: (error: Error) => void,
-  ) {
-    this.results = new Array(keys.length);
-    this.remaining = keys.length;
-  }
-}
-
-interface _Slot {
-  group: _Group;
-  index: number;
-}
-
-class _StatusQueue implements AsyncIterator<StatusEvent> {
-  #buffer: StatusEvent[] = [];
-  #waiter: ((result: IteratorResult<StatusEvent>) => void) | undefined;
-  #done = false;
-  constructor(private readonly detach: (queue: _StatusQueue) => void) {}
-
-  push(event: StatusEvent): void {
-    if (this.#done) return;
-    if (this.#waiter) {
-      const waiter = this.#waiter;
-      this.#waiter = undefined;
-      waiter({ value: event, done: false });
-    } else this.#buffer.push(event);
-    if (event.type === "closed") this.end();
-  }
-
-  end(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.detach(this);
-    if (this.#waiter && this.#buffer.length === 0) {
-      const waiter = this.#waiter;
-      this.#waiter = undefined;
-      waiter({ value: undefined, done: true });
-    }
-  }
-
-  next(): Promise<IteratorResult<StatusEvent>> {
-    const event = this.#buffer.shift();
-    if (event !== undefined) return Promise.resolve({ value: event, done: false });
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.#waiter = resolve));
-  }
-
-  return(): Promise<IteratorResult<StatusEvent>> {
-    this.#buffer.length = 0;
-    this.end();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-}
 
 /**
  * A T4 WebSocket session that stays alive.
@@ -343,14 +238,18 @@ class _StatusQueue implements AsyncIterator<StatusEvent> {
  *   requests waiting for an answer when the connection drops reject with `ConnectionLostError`
  *   (orders are never replayed onto a new session).
  *
- * Order correlation: `submitOrder` gives every order without a `tag` a unique generated tag and
- * resolves with the first `OrderUpdate`/`OrderUpdateStatus` carrying each tag (in order);
- * `reviseOrder`/`pullOrder` resolve with the first update per `unique_id` whose `change` is a
- * revision (resp. pull) change, or an `OrderUpdateFailed` for it; `submitBatch` sets a `batch_id`
- * when missing and resolves with the `OrderBatchAcknowledge`, or rejects with
- * `OrderBatchRejectedError`. Updates inside `OrderUpdateMulti` count too. The first update may
- * itself be a rejection: check its `status` and `change`. Waiters for the same tag or unique id
- * are answered in request order. An answer that never arrives rejects with
+ * Order correlation (see `OrderTracker`): `submitOrder` gives every order without a `tag` a
+ * unique generated tag and resolves with the first `OrderUpdate`/`OrderUpdateStatus` carrying
+ * each tag (in order). When the server refuses an order (`OrderUpdateFailed`, matched by its
+ * `tag_cl_ord_id`, or, as the server usually leaves that empty, to the oldest waiting order on
+ * the same account and market), `submitOrder` rejects with `OrderRejectedError` once every order
+ * of the submission has its first answer (`error.updates` has them all). `reviseOrder`/
+ * `pullOrder` resolve with the first update per `unique_id` whose `change` is a revision (resp.
+ * pull) change, or an `OrderUpdateFailed` for it (check its `change`); `submitBatch` sets a
+ * `batch_id` when missing and resolves with the `OrderBatchAcknowledge`, or rejects with
+ * `OrderBatchRejectedError`. Updates inside `OrderUpdateMulti` count too. A first update that
+ * is an `OrderUpdate` may still report an exchange rejection: check its `status`. Waiters for the
+ * same tag or unique id are answered in request order. An answer that never arrives rejects with
  * `RequestTimeoutError` after `requestTimeoutMs`; the order's outcome is then unknown. Follow the
  * whole order lifecycle with `on("orderUpdate", ...)`.
  *
@@ -420,14 +319,11 @@ export class T4Client {
   #connectWaiter:
     | { resolve: (session: Session) => void; reject: (error: Error) => void }
     | undefined;
-  #closing = new Set<Promise<void>>();
 
   readonly #handlers = new Map<string, readonly PayloadHandler<ServerPayloadCase>[]>();
-  readonly #statusListeners = new Set<(event: StatusEvent) => void>();
-  readonly #statusQueues = new Set<_StatusQueue>();
-  readonly #subscriptions = new Map<string, Uint8Array<ArrayBuffer>>();
-  readonly #slots = new Map<string, _Slot[]>();
-  readonly #groups = new Set<_Group>();
+  readonly #status = new StatusFanout(_log);
+  readonly #subscriptions = new SubscriptionRegistry();
+  readonly #tracker: OrderTracker;
   #token: AuthToken | undefined;
   #tokenRequest: Promise<AuthToken> | undefined;
   readonly #tagPrefix: string;
@@ -443,31 +339,9 @@ export class T4Client {
    * @throws {RangeError} When a timing option or the reconnect policy is invalid.
    */
   constructor(options: T4ClientOptions) {
-    const raw = options.url ?? (options.env ? T4_ENDPOINTS[options.env] : undefined);
-    if (raw === undefined) {
-      throw new TypeError(
-        "Cannot create the client as neither 'url' nor 'env' is set: pass env: \"live\" | \"sim\" or a url",
-      );
-    }
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch (cause) {
-      throw new TypeError(`Cannot create the client as 'url' is not a valid URL`, { cause });
-    }
-    this.#displayUrl = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-    if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
-      throw new TypeError(
-        `Cannot create the client as 'url' must use wss:// (or ws:// to loopback): current value is ${this.#displayUrl}`,
-      );
-    }
-    if (
-      parsed.protocol === "ws:" && !_LOOPBACK.has(parsed.hostname) &&
-      !parsed.hostname.startsWith("127.") && options.allowInsecure !== true
-    ) {
-      throw new InsecureUrlError(this.#displayUrl);
-    }
-    this.#url = raw;
+    const endpoint = resolveEndpoint(options);
+    this.#url = endpoint.url;
+    this.#displayUrl = endpoint.displayUrl;
     this.#credentials = new Credentials(options.auth);
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
@@ -485,6 +359,7 @@ export class T4Client {
       : options.maintenance ?? DEFAULT_MAINTENANCE_WINDOW;
     this.#loginTimeoutMs = _positive("loginTimeoutMs", options.loginTimeoutMs ?? 15_000);
     this.#requestTimeoutMs = _positive("requestTimeoutMs", options.requestTimeoutMs ?? 30_000);
+    this.#tracker = new OrderTracker(this.#clock, this.#requestTimeoutMs);
     this.#tokenMarginMs = options.tokenRefreshMarginMs ?? 60_000;
     this.#decodeOptions = options.maxFrameBytes === undefined
       ? {}
@@ -510,27 +385,27 @@ export class T4Client {
     else this.#signal?.addEventListener("abort", this.#onAbort);
   }
 
-  /** @returns The URL (without user info or query). */
+  /** The URL (without user info or query). */
   get url(): string {
     return this.#displayUrl;
   }
 
-  /** @returns The current state. */
+  /** The current state. */
   get state(): T4ClientState {
     return this.#state;
   }
 
-  /** @returns The current session, while logged in. */
+  /** The current session, while logged in. */
   get session(): Session | undefined {
     return this.#session;
   }
 
-  /** @returns Live counters. */
+  /** Live counters. */
   get stats(): Readonly<T4ClientStats> {
     return this.#stats;
   }
 
-  /** @returns The number of active subscriptions that would be replayed on reconnect. */
+  /** The number of active subscriptions that would be replayed on reconnect. */
   get subscriptionCount(): number {
     return this.#subscriptions.size;
   }
@@ -592,10 +467,7 @@ export class T4Client {
    * @returns The event stream.
    */
   status(): AsyncIterable<StatusEvent> {
-    const queue = new _StatusQueue((q) => this.#statusQueues.delete(q));
-    if (this.#state === "closed") queue.end();
-    else this.#statusQueues.add(queue);
-    return { [Symbol.asyncIterator]: () => queue };
+    return this.#status.stream();
   }
 
   /**
@@ -605,8 +477,7 @@ export class T4Client {
    * @returns A function that removes the listener.
    */
   onStatus(listener: (event: StatusEvent) => void): () => void {
-    this.#statusListeners.add(listener);
-    return () => this.#statusListeners.delete(listener);
+    return this.#status.listen(listener);
   }
 
   /**
@@ -637,7 +508,7 @@ export class T4Client {
       }),
     });
     this.#send(frame);
-    this.#subscriptions.set(_marketKey("md", subscription), frame);
+    this.#subscriptions.setMarket("market_depth", subscription, frame);
   }
 
   /**
@@ -660,7 +531,7 @@ export class T4Client {
         depthLevels: DepthLevels.UNDEFINED,
       }),
     }));
-    this.#subscriptions.delete(_marketKey("md", market));
+    this.#subscriptions.deleteMarket("market_depth", market);
   }
 
   /**
@@ -683,7 +554,7 @@ export class T4Client {
       }),
     });
     this.#send(frame);
-    this.#subscriptions.set(_marketKey("mbo", market), frame);
+    this.#subscriptions.setMarket("market_by_order", market, frame);
   }
 
   /**
@@ -705,7 +576,7 @@ export class T4Client {
         subscribe: false,
       }),
     }));
-    this.#subscriptions.delete(_marketKey("mbo", market));
+    this.#subscriptions.deleteMarket("market_by_order", market);
   }
 
   /**
@@ -725,7 +596,7 @@ export class T4Client {
     });
     const frame = _frame({ case: "accountSubscribe", value });
     this.#send(frame);
-    this.#subscriptions.set(`acct:${subscription.accountId}`, frame);
+    this.#subscriptions.setAccount(subscription.accountId, frame);
   }
 
   /**
@@ -745,14 +616,22 @@ export class T4Client {
         accountId: [accountId],
       }),
     }));
-    this.#subscriptions.delete(`acct:${accountId}`);
+    this.#subscriptions.deleteAccount(accountId);
   }
 
   /**
    * Submits orders. Each order without a `tag` gets a unique one.
    *
+   * A refused order settles the promise at once (not at the timeout): the server's
+   * `OrderUpdateFailed` is matched by `tag_cl_ord_id` when it is a waiting order's tag, otherwise
+   * (a submission change, `SUBMISSION_*`) to the oldest waiting order on the same account and
+   * market.
+   *
    * @param submit The `OrderSubmit` (account, market, orders).
    * @returns The first update carrying each order's tag, in order.
+   * @throws {OrderRejectedError} When the server refused at least one of the orders: thrown once
+   *   every order has its first answer; `update` is the (first) `OrderUpdateFailed`, `detail`
+   *   its `status_detail`, `change` the change name and `updates` every order's first answer.
    * @throws {NotConnectedError} When there is no session (nothing sent).
    * @throws {ConnectionLostError} When the connection drops before every answer arrived.
    * @throws {RequestTimeoutError} When not every answer arrived in `requestTimeoutMs`.
@@ -768,7 +647,11 @@ export class T4Client {
         if (!order.tag) order.tag = this.#nextId();
         return `tag:${order.tag}`;
       });
-      return { keys, frame: _frame({ case: "orderSubmit", value: message }) };
+      return {
+        keys,
+        submission: { accountId: message.accountId, marketId: message.marketId },
+        frame: _frame({ case: "orderSubmit", value: message }),
+      };
     }) as Promise<OrderUpdateMessage[]>;
   }
 
@@ -885,14 +768,20 @@ export class T4Client {
   }
 
   /**
-   * Closes the client for good: cancels every timer, closes the socket, rejects waiting requests
-   * with `ClientClosedError` and ends every status stream after a `closed` event. Idempotent.
+   * Closes the client for good: cancels every timer, detaches every socket handler, starts the
+   * socket's close handshake without waiting for it, rejects waiting requests with
+   * `ClientClosedError` and ends every status stream after a `closed` event. Idempotent.
    *
-   * @returns A promise that resolves when the socket has closed (bounded wait).
+   * The client keeps nothing alive afterwards. The socket itself is aborted where the runtime
+   * allows it (Bun's `terminate()`); the WHATWG `WebSocket` (Deno) cannot be aborted, so against
+   * a peer that never answers the close handshake the runtime may keep that TCP connection (and
+   * the process) alive until the peer or the OS ends it: a CLI should exit explicitly.
+   *
+   * @returns A promise that resolves at once (nothing is awaited).
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#shutdown("closed by the client", true);
-    await this.#drain();
+    return Promise.resolve();
   }
 
   /** Same as {@linkcode T4Client.close}, for `await using`. */
@@ -993,35 +882,29 @@ export class T4Client {
         this.#onLogin(payload.value);
         break;
       case "authenticationToken":
-        if (this.#slots.size) this.#onToken(payload.value);
+        this.#tracker.onToken(payload.value);
         break;
       case "orderUpdate":
       case "orderUpdateStatus":
       case "orderUpdateFailed":
-        if (this.#slots.size) this.#correlate(payload.value);
+        this.#tracker.onOrderUpdate(payload.value);
         break;
       case "orderUpdateMulti":
-        if (this.#slots.size) {
+        if (this.#tracker.size) {
           for (const update of payload.value.updates) {
             const inner = update.payload;
             if (
               inner.case === "orderUpdate" || inner.case === "orderUpdateStatus" ||
               inner.case === "orderUpdateFailed"
-            ) this.#correlate(inner.value);
+            ) this.#tracker.onOrderUpdate(inner.value);
           }
         }
         break;
       case "orderBatchAcknowledge":
-        if (this.#slots.size) this.#fill(`batch:${payload.value.batchId}`, payload.value);
+        this.#tracker.onBatchAcknowledge(payload.value);
         break;
       case "orderBatchReject":
-        if (this.#slots.size) {
-          const r = payload.value;
-          this.#fail(
-            `batch:${r.batchId}`,
-            new OrderBatchRejectedError(r.batchId, r.reason, r.errors),
-          );
-        }
+        this.#tracker.onBatchReject(payload.value);
         break;
     }
     const handlers = this.#handlers.get(payload.case);
@@ -1056,7 +939,7 @@ export class T4Client {
       this.#emit({ type: "connected", at: now, url: this.#displayUrl, session });
       if (this.#attempt > 0) {
         let resubscribed = 0;
-        for (const frame of this.#subscriptions.values()) {
+        for (const frame of this.#subscriptions.frames()) {
           if (gen !== this.#gen) return;
           this.#send(frame);
           resubscribed++;
@@ -1127,10 +1010,9 @@ export class T4Client {
     if (gen !== this.#gen || this.#state === "closed" || this.#state === "idle") return;
     const wasOpen = this.#state === "open";
     const now = this.#clock.now();
-    // A dead peer will not answer a close handshake: close() does not wait for that socket.
-    this.#dropSocket(reason !== "dead_peer");
+    this.#dropSocket();
     const after = this.#gen;
-    this.#failAll((operation) => new ConnectionLostError(operation, { cause: detail }));
+    this.#tracker.failAll((operation) => new ConnectionLostError(operation, { cause: detail }));
     const until = this.#maintenance ? maintenanceEnd(this.#maintenance, now) : undefined;
     const reported: DisconnectReason = until !== undefined ? "maintenance" : reason;
     _log.warn("Disconnected from {url} ({reason}): {detail}", {
@@ -1204,7 +1086,14 @@ export class T4Client {
     }, total);
   }
 
-  #dropSocket(awaitClose = true): void {
+  /**
+   * Forgets the socket at once: every handler is detached and the close handshake is started but
+   * never waited for, so a peer that never answers it (half-open) holds nothing of the client.
+   * Where the socket can be aborted (`terminate()`, e.g. Bun), it is; the WHATWG `WebSocket`
+   * has no abort, so elsewhere (Deno) the runtime keeps that socket until the peer or the OS
+   * ends it.
+   */
+  #dropSocket(): void {
     this.#gen++;
     this.#clearLoginTimer();
     this.#heartbeat.stop();
@@ -1216,34 +1105,15 @@ export class T4Client {
     ws.onopen = null;
     ws.onmessage = null;
     ws.onerror = null;
-    if (ws.readyState >= 3 || !awaitClose) {
-      ws.onclose = null;
-      if (ws.readyState < 2) _closeQuietly(ws);
-      return;
+    ws.onclose = null;
+    if (ws.readyState < 2) _closeQuietly(ws);
+    if (typeof ws.terminate === "function") {
+      try {
+        ws.terminate();
+      } catch {
+        // Already gone.
+      }
     }
-    let done!: () => void;
-    const closed = new Promise<void>((resolve) => (done = resolve));
-    this.#closing.add(closed);
-    ws.onclose = () => {
-      ws.onclose = null;
-      this.#closing.delete(closed);
-      done();
-    };
-    try {
-      ws.close(1000);
-    } catch {
-      ws.onclose = null;
-      this.#closing.delete(closed);
-      done();
-    }
-  }
-
-  async #drain(): Promise<void> {
-    if (this.#closing.size === 0) return;
-    let timer: TimerHandle | undefined;
-    const bound = new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, 2_000)));
-    await Promise.race([Promise.all([...this.#closing]), bound]);
-    this.#clock.clearTimeout(timer);
   }
 
   #shutdown(reason: string, byClient: boolean): void {
@@ -1256,7 +1126,7 @@ export class T4Client {
     }
     this.#dropSocket();
     this.#state = "closed";
-    this.#failAll((operation) => new ClientClosedError(operation));
+    this.#tracker.failAll((operation) => new ClientClosedError(operation));
     const waiter = this.#connectWaiter;
     this.#connectWaiter = undefined;
     waiter?.reject(new ClientClosedError("connect"));
@@ -1266,7 +1136,6 @@ export class T4Client {
     }
     _log.info("Closed: {reason}", { reason });
     this.#emit({ type: "closed", at: now, reason });
-    for (const queue of [...this.#statusQueues]) queue.end();
   }
 
   #onAbort = (): void => {
@@ -1304,127 +1173,33 @@ export class T4Client {
   }
 
   #emit(event: StatusEvent): void {
-    for (const listener of this.#statusListeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        _log.error("A status listener threw: {error}", { error });
-      }
-    }
-    for (const queue of this.#statusQueues) queue.push(event);
+    this.#status.emit(event);
   }
 
   #nextId(): string {
     return `${this.#tagPrefix}${(++this.#seq).toString(36)}`;
   }
 
-  // ---- request correlation ----
+  // ---- requests ----
 
   #request(
     operation: string,
-    build: () => { keys: string[]; frame: Uint8Array<ArrayBuffer> },
+    build: () => Omit<TrackedRequest, "operation"> & { frame: Uint8Array<ArrayBuffer> },
   ): Promise<unknown[]> {
     try {
       this.#requireOpen(operation);
-      const { keys, frame } = build();
-      return new Promise<unknown[]>((resolve, reject) => {
-        const group = new _Group(operation, keys, resolve, reject);
-        keys.forEach((key, index) => {
-          const slots = this.#slots.get(key);
-          const slot = { group, index };
-          if (slots) slots.push(slot);
-          else this.#slots.set(key, [slot]);
-        });
-        this.#groups.add(group);
-        group.timer = this.#clock.setTimeout(() => {
-          group.timer = undefined;
-          this.#settle(group, new RequestTimeoutError(operation, this.#requestTimeoutMs));
-        }, this.#requestTimeoutMs);
-        this.#send(frame);
-      });
+      const { frame, ...request } = build();
+      const answers = this.#tracker.track({ operation, ...request });
+      this.#send(frame);
+      return answers;
     } catch (error) {
       return Promise.reject(error);
     }
-  }
-
-  #take(key: string): _Slot | undefined {
-    const slots = this.#slots.get(key);
-    if (slots === undefined) return undefined;
-    const slot = slots.shift();
-    if (slots.length === 0) this.#slots.delete(key);
-    return slot;
-  }
-
-  #fill(key: string, value: unknown): boolean {
-    const slot = this.#take(key);
-    if (slot === undefined) return false;
-    const group = slot.group;
-    group.results[slot.index] = value;
-    if (--group.remaining === 0) this.#settle(group, undefined);
-    return true;
-  }
-
-  #fail(key: string, error: Error): void {
-    const slot = this.#take(key);
-    if (slot) this.#settle(slot.group, error);
-  }
-
-  #settle(group: _Group, error: Error | undefined): void {
-    if (group.done) return;
-    group.done = true;
-    this.#groups.delete(group);
-    if (group.timer !== undefined) this.#clock.clearTimeout(group.timer);
-    for (const key of group.keys) {
-      const slots = this.#slots.get(key);
-      if (slots === undefined) continue;
-      const rest = slots.filter((s) => s.group !== group);
-      if (rest.length) this.#slots.set(key, rest);
-      else this.#slots.delete(key);
-    }
-    if (error) group.reject(error);
-    else group.resolve(group.results);
-  }
-
-  #failAll(make: (operation: string) => Error): void {
-    for (const group of [...this.#groups]) this.#settle(group, make(group.operation));
-  }
-
-  #correlate(update: OrderUpdateMessage): void {
-    if ("tag" in update && update.tag && this.#fill(`tag:${update.tag}`, update)) return;
-    const uid = update.uniqueId;
-    if (!uid) return;
-    const change = update.change;
-    const failed = update.$typeName === "t4proto.v1.orderrouting.OrderUpdateFailed";
-    if (
-      failed ||
-      (change >= OrderChange.REVISION_RISK_SUCCESS && change <= OrderChange.REVISION_REJECTED)
-    ) {
-      if (this.#fill(`rev:${uid}`, update)) return;
-    }
-    if (
-      failed || (change >= OrderChange.PULL_RISK_SUCCESS && change <= OrderChange.PULL_REJECTED)
-    ) {
-      this.#fill(`pull:${uid}`, update);
-    }
-  }
-
-  #onToken(answer: AuthenticationToken): void {
-    const key = `token:${answer.requestId}`;
-    if (answer.failMessage !== undefined && answer.failMessage !== "" || !answer.token) {
-      this.#fail(
-        key,
-        new AuthTokenError(answer.requestId, answer.failMessage ?? "no token in the answer"),
-      );
-    } else this.#fill(key, answer);
   }
 }
 
 function _frame(payload: NonNullable<ClientMessageInit["payload"]>): Uint8Array<ArrayBuffer> {
   return encodeClientMessage({ payload }) as Uint8Array<ArrayBuffer>;
-}
-
-function _marketKey(kind: string, m: MarketRef): string {
-  return `${kind}:${m.exchangeId}\u0000${m.contractId}\u0000${m.marketId}`;
 }
 
 function _nonEmpty(operation: string, field: string, value: unknown): void {

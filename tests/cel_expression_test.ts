@@ -13,10 +13,10 @@ import {
 } from "../lib/workflow/cel_expression.ts";
 import type { CelDiagnostic } from "../lib/workflow/cel_diagnostic.ts";
 import { celPayloadCases, resolveCelPayloadCase } from "../lib/workflow/cel_payload.ts";
-import { celToPlain, plainToCel } from "../lib/workflow/cel_value.ts";
+import { CelDouble, celToPlain, plainToCel } from "../lib/workflow/cel_value.ts";
 import { HeartbeatSchema, ServerMessageSchema } from "../lib/gen/t4/v1/service_pb.ts";
 import { MarketDepthSchema } from "../lib/gen/t4/v1/market/market_pb.ts";
-import { AccountUpdateSchema } from "../lib/gen/t4/v1/account/account_pb.ts";
+import { AccountPositionSchema, AccountUpdateSchema } from "../lib/gen/t4/v1/account/account_pb.ts";
 import { OrderUpdateSchema } from "../lib/gen/t4/v1/orderrouting/orderrouting_pb.ts";
 import { LoginResponseSchema } from "../lib/gen/t4/v1/auth/auth_pb.ts";
 import { MarketMode, OrderStatus } from "../lib/gen/t4/v1/common/enums_pb.ts";
@@ -446,5 +446,62 @@ describe("celToPlain and plainToCel", () => {
     assert.equal(plainToCel(undefined), null);
     assert.deepEqual(plainToCel([1, { a: 2.5 }]), [1n, { a: 2.5 }]);
     assert.equal(plainToCel(book), book);
+  });
+
+  it("keeps a captured whole double a double and a captured int an int", () => {
+    const es = create(MarketDepthSchema, {
+      marketId: "ESZ6",
+      bids: [{ price: { value: "6015.00" }, volume: 4 }],
+    });
+    const account = create(AccountUpdateSchema, {
+      accountId: "A1",
+      balance: 100000,
+      margin: 85000,
+    });
+    const accounts = { payloadCase: "account_update" };
+    // Captures, as a capture step stores them.
+    const vars: Record<string, unknown> = {
+      bid: celToPlain(value("double(msg.bids[0].price.value)", { msg: es }, DEPTH)),
+      balance: celToPlain(value("msg.balance", { msg: account }, accounts)),
+      account: celToPlain(value("msg", { msg: account }, accounts)),
+      level: celToPlain(value("msg.bids[0]", { msg: es }, DEPTH)),
+      n: celToPlain(value("msg.bids.size()", { msg: es }, DEPTH)),
+      half: celToPlain(value("0.5 * 3.0", {})),
+    };
+    assert.ok(vars["bid"] instanceof CelDouble);
+    assert.equal(Number(vars["bid"]), 6015);
+    assert.equal(value("vars.bid - 100.0", { vars }), 5915);
+    assert.equal(value("vars.bid > 1.0", { vars }), true);
+    assert.equal(value("vars.bid == 6015", { vars }), true);
+    assert.equal(value("vars.balance * 0.8", { vars }), 80000);
+    assert.equal(value("vars.account.margin / vars.account.balance < 0.8", { vars }), false);
+    assert.equal(value("vars.half + 1.0", { vars }), 2.5);
+    // Ints stay ints, also inside a captured message (an int32 field).
+    assert.equal(vars["n"], 1);
+    assert.equal(value("vars.n + 1", { vars }), 2n);
+    assert.equal(value("vars.level.volume + 1", { vars }), 5n);
+    const mixed = evaluateCel(compiled("vars.n + 1.0"), { vars });
+    assert.ok(!mixed.ok && mixed.error.kind === "no_matching_overload");
+    const wrong = evaluateCel(compiled("vars.bid + 1"), { vars });
+    assert.ok(!wrong.ok && wrong.error.kind === "no_matching_overload");
+    // JSON-safe in reports and plain text in templates.
+    assert.equal(
+      JSON.stringify({ bid: vars["bid"], account: vars["account"], n: vars["n"] }),
+      '{"bid":6015,"account":{"account_id":"A1","balance":100000,"margin":85000},"n":1}',
+    );
+    assert.equal(`${vars["bid"]}`, "6015");
+    assert.equal(String(celToPlain(value("vars.bid - 100.0", { vars }))), "5915");
+  });
+
+  it("converts the fields of a captured message by field type, and CEL lists by element", () => {
+    const position = create(AccountPositionSchema, { marketId: "ESZ6", buys: 2, rpl: 250 });
+    const plain = celToPlain(
+      value("msg", { msg: position }, { payloadCase: "account_position" }),
+    ) as Record<string, unknown>;
+    assert.equal(plain["buys"], 2);
+    assert.ok(plain["rpl"] instanceof CelDouble);
+    assert.equal(plainToCel(plain["rpl"]), 250);
+    assert.deepEqual(celToPlain(value("[1.0, 2.5, 3]", {})), [new CelDouble(1), 2.5, 3]);
+    assert.equal(plainToCel(new Number(4)), 4n);
   });
 });

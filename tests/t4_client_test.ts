@@ -14,12 +14,16 @@ import {
   NotConnectedError,
   OrderBatchRejectedError,
   OrderChange,
+  OrderRejectedError,
+  OrderStatus,
   RequestTimeoutError,
+  type ServerMessageInit,
   type StatusEvent,
   T4Client,
   type T4ClientOptions,
 } from "../mod.ts";
-import { FakeNetwork, type FakeSocket } from "./_support/fake_websocket.ts";
+import { FakeNetwork, FakeSocket } from "./_support/fake_websocket.ts";
+import { goldenBytes } from "./_support/fixtures.ts";
 
 // Wednesday 2026-11-25 12:00 UTC: outside the default maintenance window.
 const WEDNESDAY = Date.parse("2026-11-25T12:00:00Z");
@@ -625,5 +629,190 @@ describe("T4Client requests", () => {
     assert.notEqual(await renewed, token);
     assert.equal(count(), 2);
     await t.client.close();
+  });
+});
+
+describe("T4Client rejected orders", () => {
+  // The golden OrderUpdateFailed: ACC-1001, "XCME_Eq ES (Z25)", SUBMISSION_RISK_REJECTED, no tag.
+  const GOLDEN = { accountId: "ACC-1001", marketId: "XCME_Eq ES (Z25)" };
+  const failed = (value: Record<string, unknown>): ServerMessageInit => ({
+    payload: {
+      case: "orderUpdateFailed",
+      value: {
+        ...GOLDEN,
+        change: OrderChange.SUBMISSION_REJECTED,
+        status: OrderStatus.REJECTED,
+        ...value,
+      },
+    },
+  });
+  const sentTags = (ws: FakeSocket) =>
+    ws.messages().flatMap((m) => m.payload.case === "orderSubmit" ? m.payload.value.orders : [])
+      .map((o) => o.tag!);
+  const outcome = (p: Promise<unknown>) => p.then((v) => ({ v }), (e: unknown) => ({ e }));
+
+  it("rejects at once with OrderRejectedError on the golden tagless OrderUpdateFailed", async () => {
+    const t = await connected({ requestTimeoutMs: 60_000, heartbeatMs: 600_000 });
+    const timers = t.clock.pending;
+    const pending = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 1 }] }));
+    t.net.last.raw(goldenBytes("server_order_update_failed").slice().buffer);
+    await t.clock.advance(0);
+    const { e } = (await pending) as { e: unknown };
+    assert.ok(e instanceof OrderRejectedError, String(e));
+    assert.equal(e.operation, "submitOrder");
+    assert.equal(e.uniqueId, "ORD-000002");
+    assert.equal(e.detail, "Insufficient margin");
+    assert.equal(e.change, "SUBMISSION_RISK_REJECTED");
+    assert.equal(e.update.status, OrderStatus.REJECTED);
+    assert.deepEqual(e.updates, [e.update]);
+    assert.equal(
+      e.message,
+      "Cannot submitOrder as order ORD-000002 was rejected: Insufficient margin (SUBMISSION_RISK_REJECTED)",
+    );
+    assert.equal(t.clock.pending, timers, "the request timeout was cancelled");
+    await t.client.close();
+  });
+
+  it("matches by tag_cl_ord_id first, whatever the order of the submissions", async () => {
+    const t = await connected({ heartbeatMs: 600_000 });
+    const ws = t.net.last;
+    const first = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 1 }] }));
+    const second = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 2 }] }));
+    const [tag1, tag2] = sentTags(ws);
+    ws.reply(failed({ uniqueId: "x2", tagClOrdId: tag2, statusDetail: "too big" }));
+    ws.reply({ payload: { case: "orderUpdate", value: { uniqueId: "x1", tag: tag1! } } });
+    const a = await first;
+    const b = await second;
+    assert.deepEqual("v" in a && (a.v as { uniqueId: string }[]).map((u) => u.uniqueId), ["x1"]);
+    assert.ok("e" in b && b.e instanceof OrderRejectedError && b.e.detail === "too big");
+    await t.client.close();
+  });
+
+  it("matches a tagless submission failure to the oldest waiting order on that account and market", async () => {
+    const t = await connected({ heartbeatMs: 600_000 });
+    const ws = t.net.last;
+    const other = outcome(
+      t.client.submitOrder({ accountId: "ACC-2", marketId: GOLDEN.marketId, orders: [{}] }),
+    );
+    const oldest = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 1 }] }));
+    const newer = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 2 }] }));
+    // A tag that is no waiting order's tag counts as none.
+    ws.reply(failed({ uniqueId: "f1", tagClOrdId: "someone-else", statusDetail: "first" }));
+    ws.reply(failed({ uniqueId: "f2", statusDetail: "second" }));
+    const a = await oldest;
+    const b = await newer;
+    assert.ok("e" in a && a.e instanceof OrderRejectedError && a.e.detail === "first");
+    assert.ok("e" in b && b.e instanceof OrderRejectedError && b.e.detail === "second");
+    // Not a submission change: never matched to a submission by account and market.
+    ws.reply(failed({
+      accountId: "ACC-2",
+      uniqueId: "r1",
+      change: OrderChange.REVISION_REJECTED,
+      statusDetail: "not mine",
+    }));
+    const [tag] = sentTags(ws);
+    ws.reply({ payload: { case: "orderUpdate", value: { uniqueId: "ok", tag: tag! } } });
+    const c = await other;
+    assert.deepEqual("v" in c && (c.v as { uniqueId: string }[]).map((u) => u.uniqueId), ["ok"]);
+    await t.client.close();
+  });
+
+  it("waits for every order of a submission and reports all first answers", async () => {
+    const t = await connected({ heartbeatMs: 600_000 });
+    const ws = t.net.last;
+    const pending = outcome(
+      t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 1 }, { volume: 2 }, { volume: 3 }] }),
+    );
+    const [tag1, , tag3] = sentTags(ws);
+    ws.reply({ payload: { case: "orderUpdate", value: { uniqueId: "u1", tag: tag1! } } });
+    ws.reply({
+      payload: {
+        case: "orderUpdateMulti",
+        value: {
+          updates: [{
+            payload: {
+              case: "orderUpdateFailed",
+              value: { ...GOLDEN, change: OrderChange.SUBMISSION_REJECTED, statusDetail: "no" },
+            },
+          }],
+        },
+      },
+    });
+    let settled = false;
+    void pending.then(() => (settled = true));
+    await t.clock.advance(0);
+    assert.equal(settled, false, "the third order has no answer yet");
+    ws.reply({ payload: { case: "orderUpdateStatus", value: { uniqueId: "u3", tag: tag3! } } });
+    const { e } = (await pending) as { e: unknown };
+    assert.ok(e instanceof OrderRejectedError);
+    assert.equal(e.detail, "no");
+    assert.deepEqual(e.updates.map((u) => u.uniqueId), ["u1", "", "u3"]);
+    await t.client.close();
+  });
+
+  it("still resolves revise and pull with their OrderUpdateFailed", async () => {
+    const t = await connected({ heartbeatMs: 600_000 });
+    const ws = t.net.last;
+    const pull = t.client.pullOrder({ ...GOLDEN, pulls: [{ uniqueId: "u9" }] });
+    ws.reply(failed({ uniqueId: "u9", change: OrderChange.PULL_REJECTED, statusDetail: "gone" }));
+    const [answer] = await pull;
+    assert.equal(answer?.$typeName, "t4proto.v1.orderrouting.OrderUpdateFailed");
+    await t.client.close();
+  });
+});
+
+describe("T4Client close against a peer that never answers", () => {
+  class SilentSocket extends FakeSocket {
+    terminated = 0;
+    override close(code?: number, reason?: string): void {
+      this.closeCalls.push({ code, reason });
+      this.readyState = 2; // the close handshake never completes
+    }
+    terminate(): void {
+      this.terminated++;
+    }
+  }
+
+  it("resolves close() at once, detaches every handler and leaves no timer", async () => {
+    const sockets: SilentSocket[] = [];
+    const clock = new FakeClock(WEDNESDAY);
+    const client = new T4Client({
+      url: "wss://t4.test/v1",
+      auth: { apiKey: "test-api-key" },
+      clock,
+      heartbeatMs: 1000,
+      WebSocket: class extends SilentSocket {
+        constructor(url: string) {
+          super(url);
+          sockets.push(this);
+        }
+      },
+    });
+    const session = client.connect();
+    sockets[0]!.open();
+    sockets[0]!.login();
+    await session;
+    client.subscribeMarket(MARKET);
+    const ws = sockets[0]!;
+    await client.close();
+    assert.equal(client.state, "closed");
+    assert.equal(clock.pending, 0);
+    assert.deepEqual(ws.closeCalls, [{ code: 1000, reason: undefined }]);
+    assert.equal(ws.terminated, 1, "aborted where the socket allows it");
+    for (const handler of [ws.onopen, ws.onmessage, ws.onerror, ws.onclose]) {
+      assert.equal(handler, null);
+    }
+  });
+
+  it("drops a dead peer without waiting and keeps nothing of it", async () => {
+    const t = await connected({ missedHeartbeats: 2 });
+    const dead = t.net.last;
+    await t.clock.advance(2000);
+    assert.ok(t.events.some((e) => e.type === "disconnected" && e.reason === "dead_peer"));
+    for (const handler of [dead.onopen, dead.onmessage, dead.onerror, dead.onclose]) {
+      assert.equal(handler, null);
+    }
+    await t.client.close();
+    assert.equal(t.clock.pending, 0);
   });
 });

@@ -9,11 +9,11 @@ import {
   parseDuration,
   parseEnvFile,
   parseWorkflow,
-  STEP_ARGUMENT_SCHEMAS,
   T4FLOW_VERSION,
   workflowJsonSchema,
   WorkflowValidationError,
 } from "../mod.ts";
+import { STEP_ARGUMENT_SCHEMAS } from "../lib/workflow/workflow_schema.ts";
 
 const ENV = {
   T4_API_KEY: "sk-load-SECRET",

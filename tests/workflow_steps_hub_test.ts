@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, type Message } from "@bufbuild/protobuf";
-import {
-  AccountUpdateSchema,
-  compileCelCondition,
-  FakeClock,
-  MarketDepthSchema,
-  MessageHub,
-  type WatchDefinition,
-} from "../mod.ts";
+import { AccountUpdateSchema, FakeClock, MarketDepthSchema } from "../mod.ts";
+import { compileCelCondition } from "../lib/workflow/cel_expression.ts";
+import { MessageHub, type WatchDefinition } from "../lib/workflow/message_hub.ts";
 
 function hub(clock: FakeClock, vars: Record<string, unknown> = {}) {
   const handlers = new Map<string, (value: Message) => void>();

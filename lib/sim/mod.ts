@@ -20,5 +20,7 @@ export * from "./sim_config.ts";
 export * from "./sim_fault.ts";
 export * from "./ws_server.ts";
 export * from "./sim_command.ts";
-export type { Clock } from "../clock.ts";
-export type { LoginResultName } from "../login_result.ts";
+// Types named in the simulator's public signatures, so that this entry point documents them.
+export type { Clock, TimerHandle } from "../clock.ts";
+export type { LOGIN_RESULT_NAMES, LoginResultName } from "../login_result.ts";
+export type { LoginResult } from "../gen/t4/v1/common/enums_pb.ts";

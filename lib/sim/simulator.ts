@@ -1026,6 +1026,8 @@ class _Simulator implements Simulator {
             change: OrderChange.SUBMISSION_REJECTED,
             status: OrderStatus.REJECTED,
             statusDetail: error,
+            // The order's tag, so clients can correlate (the live server may leave it empty).
+            ...(order.tag ? { tagClOrdId: order.tag } : {}),
           },
         });
         continue;
@@ -1274,6 +1276,7 @@ class _Simulator implements Simulator {
     marketId: string,
     change: OrderChange,
     detail: string,
+    tag?: string,
   ): void {
     this.#send(session, {
       case: "orderUpdateFailed",
@@ -1285,6 +1288,7 @@ class _Simulator implements Simulator {
         change,
         status: OrderStatus.NO_CHANGE,
         statusDetail: detail,
+        ...(tag ? { tagClOrdId: tag } : {}),
       },
     });
   }
@@ -1309,6 +1313,7 @@ class _Simulator implements Simulator {
           request.marketId,
           OrderChange.REVISION_REJECTED,
           detail,
+          typeof order === "string" ? undefined : order.tag,
         );
       if (typeof order === "string") {
         fail(order);

@@ -92,6 +92,8 @@ export class AlertDispatcher {
   readonly #listeners = new Set<(report: AlertReport) => void>();
 
   /**
+   * Creates a dispatcher for the alerts of one workflow run.
+   *
    * @param workflow The workflow whose alerts fire.
    * @param io Standard streams and fetch.
    * @param redact Scrubs secrets from any text.
@@ -102,7 +104,11 @@ export class AlertDispatcher {
     this.#redact = redact;
   }
 
-  /** @returns The alerts that fired so far (deliveries complete after {@linkcode flush}). */
+  /**
+   * Lists the alerts that fired so far, in order.
+   *
+   * @returns The alerts that fired so far (deliveries complete after {@linkcode flush}).
+   */
   get reports(): readonly AlertReport[] {
     return this.#reports;
   }
@@ -139,7 +145,11 @@ export class AlertDispatcher {
     return count;
   }
 
-  /** @returns A promise that resolves when every alert fired so far was delivered or failed. */
+  /**
+   * Waits for the deliveries of every alert fired so far.
+   *
+   * @returns A promise that resolves when every alert fired so far was delivered or failed.
+   */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }

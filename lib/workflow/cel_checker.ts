@@ -206,7 +206,8 @@ export interface CelCheckResult {
  * ```ts
  * import assert from "node:assert/strict";
  * import { parse } from "@bufbuild/cel";
- * import { checkCelAst, MarketDepthSchema } from "../../mod.ts";
+ * import { MarketDepthSchema } from "../../mod.ts";
+ * import { checkCelAst } from "./cel_checker.ts";
  *
  * const source = "msg.bidz.size() > 0";
  * const result = checkCelAst(parse(source), source, {

@@ -59,7 +59,7 @@ export interface CelDiagnostic {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { celLineColumn } from "../../mod.ts";
+ * import { celLineColumn } from "./cel_diagnostic.ts";
  *
  * assert.deepEqual(celLineColumn("a &&\n  b", 7), { line: 2, column: 3 });
  * assert.deepEqual(celLineColumn("abc", 0), { line: 1, column: 1 });
@@ -88,7 +88,7 @@ export function celLineColumn(text: string, offset: number): { line: number; col
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { celDiagnostic } from "../../mod.ts";
+ * import { celDiagnostic } from "./cel_diagnostic.ts";
  *
  * const d = celDiagnostic("msg.bidz", {
  *   code: "unknown_field",

@@ -19,8 +19,9 @@
  * and `double` (`msg.volume > 2.5`, `msg.timestamp == vars.ts`). Arithmetic never mixes them
  * (`msg.balance * 100` is refused when checking: write `100.0` or `double(...)`); integer division
  * truncates and dividing an int by zero is an evaluation error (a double gives ±Infinity). Captured
- * integers that fit a JS number come back as CEL `int`, so `vars.n + 1` works (see
- * {@linkcode plainToCel} and {@linkcode celToPlain}).
+ * values keep their CEL type: integers that fit a JS number come back as CEL `int` (`vars.n + 1`),
+ * doubles as `double` even when whole (`vars.bid - 100.0`; see {@linkcode plainToCel},
+ * {@linkcode celToPlain} and {@linkcode CelDouble}).
  *
  * @module
  */
@@ -141,7 +142,7 @@ export type CelEvaluationErrorKind =
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CelEvaluationError } from "../../mod.ts";
+ * import { CelEvaluationError } from "./cel_expression.ts";
  *
  * const error = new CelEvaluationError("division_by_zero", "1 / 0", 2, "Cannot divide by zero");
  * assert.equal(error.column, 3);
@@ -149,6 +150,7 @@ export type CelEvaluationErrorKind =
  * ```
  */
 export class CelEvaluationError extends Error {
+  /** The error class name, always `"CelEvaluationError"`. */
   override readonly name = "CelEvaluationError";
   /** Why it failed. */
   readonly kind: CelEvaluationErrorKind;
@@ -162,6 +164,8 @@ export class CelEvaluationError extends Error {
   readonly column: number;
 
   /**
+   * Creates the error, locating the failing sub-expression by its offset.
+   *
    * @param kind Why it failed.
    * @param expression The expression text.
    * @param offset 0-based offset of the failing sub-expression.
@@ -235,7 +239,7 @@ function _functionNames(env: CelEnv): ReadonlySet<string> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { compileCelExpression } from "../../mod.ts";
+ * import { compileCelExpression } from "./cel_expression.ts";
  *
  * const ok = compileCelExpression("msg.market_id == vars.market && msg.bids.size() > 0", {
  *   payloadCase: "market_depth",
@@ -325,7 +329,7 @@ export function compileCelExpression(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { compileCelCondition } from "../../mod.ts";
+ * import { compileCelCondition } from "./cel_expression.ts";
  *
  * const result = compileCelCondition("msg.market_id", { payloadCase: "marketDepth" });
  * assert.ok(!result.ok);
@@ -351,7 +355,8 @@ export function compileCelCondition(
  * ```ts
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { compileCelExpression, evaluateCel, MarketDepthSchema } from "../../mod.ts";
+ * import { MarketDepthSchema } from "../../mod.ts";
+ * import { compileCelExpression, evaluateCel } from "./cel_expression.ts";
  *
  * const compiled = compileCelExpression("msg.bids[0].volume * 2", { payloadCase: "market_depth" });
  * assert.ok(compiled.ok);
@@ -425,7 +430,8 @@ export function evaluateCel(
  * ```ts
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { AccountUpdateSchema, compileCelCondition, evaluateCelCondition } from "../../mod.ts";
+ * import { AccountUpdateSchema } from "../../mod.ts";
+ * import { compileCelCondition, evaluateCelCondition } from "./cel_expression.ts";
  *
  * const compiled = compileCelCondition("msg.margin / msg.balance < 0.8", { payloadCase: "account_update" });
  * assert.ok(compiled.ok);

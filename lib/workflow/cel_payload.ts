@@ -50,7 +50,7 @@ const _cases: readonly CelPayloadCase[] = (() => {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { celPayloadCases } from "../../mod.ts";
+ * import { celPayloadCases } from "./cel_payload.ts";
  *
  * const depth = celPayloadCases().find((c) => c.protoName === "market_depth");
  * assert.equal(depth?.caseName, "marketDepth");
@@ -71,7 +71,7 @@ export function celPayloadCases(): readonly CelPayloadCase[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { resolveCelPayloadCase } from "../../mod.ts";
+ * import { resolveCelPayloadCase } from "./cel_payload.ts";
  *
  * const ok = resolveCelPayloadCase("order_update");
  * assert.ok(ok.ok && ok.payloadCase.caseName === "orderUpdate");

@@ -12,6 +12,8 @@ import process from "node:process";
 import { dirname, resolve } from "node:path";
 import {
   type Document,
+  isAlias,
+  isCollection,
   isMap,
   isPair,
   isScalar,
@@ -20,6 +22,7 @@ import {
   type Node,
   parseDocument,
   type Scalar,
+  visit,
 } from "yaml";
 import type { z } from "zod";
 import type { ReconnectPolicy } from "../backoff.ts";
@@ -287,6 +290,10 @@ class _Checker {
   readonly #interpolated = new Set<string>();
   /** Key paths whose `${NAME}` could not be resolved (already reported). */
   readonly #failed = new Set<string>();
+  /** The text as written (with `${NAME}`) of each interpolated key path, and the values read. */
+  readonly #originals = new Map<string, { text: string; values: string[] }>();
+  /** Every value read from the environment, with its variable name, longest first. */
+  #substituted: [name: string, value: string][] = [];
 
   constructor(text: string, file: string, env: Readonly<Record<string, string | undefined>>) {
     this.#text = text;
@@ -296,7 +303,45 @@ class _Checker {
 
   #at(offset: number, key: string, message: string, severity: "error" | "warning" = "error") {
     const { line, col } = this.#lines.linePos(Math.max(0, offset));
-    this.diagnostics.push({ severity, file: this.#file, line, column: col, key, message });
+    this.diagnostics.push({
+      severity,
+      file: this.#file,
+      line: Math.max(1, line),
+      column: Math.max(1, col),
+      key,
+      message: this.#redact(key, message),
+    });
+  }
+
+  /**
+   * Keeps values read from the environment out of a message, as they may be secrets (an API key
+   * given where a list was expected): each value becomes its `${NAME}` (values shorter than 6
+   * characters are left alone: too short to be a secret, too likely to be a common word), and in
+   * a message about an interpolated key, words of 3 or more characters that come from a value
+   * read there (e.g. the tokens a CEL error quotes) become `***`.
+   */
+  #redact(key: string, message: string): string {
+    let out = message;
+    for (const [name, value] of this.#substituted) {
+      if (value.length >= 6 && out.includes(value)) out = out.replaceAll(value, `\${${name}}`);
+    }
+    for (const [path, { text, values }] of this.#originals) {
+      if (key !== path && !key.startsWith(`${path}.`) && !key.startsWith(`${path}[`)) continue;
+      out = out.replace(
+        /[\p{L}\p{N}]{3,}/gu,
+        (word) => values.some((v) => v.includes(word)) && !text.includes(word) ? "***" : word,
+      );
+    }
+    return out;
+  }
+
+  /** Describes the value at `path` in a message: as written in the file when interpolated. */
+  #describe(path: _Path, value: unknown, secret: boolean): string {
+    const original = this.#originals.get(_key(path));
+    if (!secret && original !== undefined && typeof value === "string") {
+      return `${_describe(original.text, false)} (read from the environment)`;
+    }
+    return _describe(value, secret);
   }
 
   /** Offset of the node at `path`; `mode` picks the key of the last segment or the value. */
@@ -381,8 +426,18 @@ class _Checker {
       this.#at(0, "", "empty file, expected a map with version, name, connection and steps");
       return undefined;
     }
+    if (!this.#checkNodes(doc)) return undefined;
     this.#interpolate(doc.contents, []);
-    const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    this.#substituted.sort((a, b) => b[1].length - a[1].length);
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    } catch (error) {
+      // E.g. too many alias expansions (a "billion laughs" document).
+      const text = error instanceof Error ? error.message : String(error);
+      this.#at(0, "", `invalid YAML: ${text.split("\n")[0]}`);
+      return undefined;
+    }
 
     const parsed = WorkflowDocumentSchema.safeParse(data);
     if (!parsed.success) this.#issues(parsed.error.issues, [], data, WorkflowDocumentSchema);
@@ -522,6 +577,54 @@ class _Checker {
     };
   }
 
+  /**
+   * Reports what the YAML parser accepts but a workflow cannot hold: an alias without an anchor
+   * before it, an alias inside its own anchor (a value that contains itself) and a list or map
+   * used as a key.
+   *
+   * @returns Whether the document is free of them.
+   */
+  #checkNodes(doc: Document): boolean {
+    let ok = true;
+    visit(doc, {
+      Alias: (_, alias) => {
+        const target = alias.resolve(doc);
+        const at = alias.range?.[0] ?? 0;
+        if (target === undefined) {
+          this.#at(
+            at,
+            "",
+            `invalid YAML: alias '*${alias.source}' has no anchor before it, expected '&${alias.source}' on an earlier value`,
+          );
+          ok = false;
+        } else if (
+          target.range && alias.range && target.range[0] <= alias.range[0] &&
+          alias.range[1] <= target.range[1]
+        ) {
+          this.#at(
+            at,
+            "",
+            `invalid YAML: alias '*${alias.source}' is inside the value it refers to, expected a value that does not contain itself`,
+          );
+          ok = false;
+        }
+      },
+      Pair: (_, pair) => {
+        const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+        if (isCollection(key)) {
+          const range = (pair.key as Node).range;
+          this.#at(
+            range?.[0] ?? 0,
+            "",
+            `invalid key, expected a name such as 'steps', got a ${isMap(key) ? "map" : "list"}`,
+          );
+          ok = false;
+        }
+      },
+    });
+    return ok;
+  }
+
   /** Line and column of every value under `path`, keyed relative to it. */
   #positions(path: readonly PropertyKey[]): Record<string, { line: number; column: number }> {
     const out: Record<string, { line: number; column: number }> = {};
@@ -611,7 +714,9 @@ class _Checker {
             [...watches].join(", ")
           })`
           : ALERT_ON_EXPECTED
-      }, got ${_describe(on, false)}${suggestion ? `; did you mean '${suggestion}'?` : ""}`,
+      }, got ${this.#describe(path, on, false)}${
+        suggestion ? `; did you mean '${suggestion}'?` : ""
+      }`,
     );
   }
 
@@ -626,6 +731,7 @@ class _Checker {
       node.items.forEach((item, i) => this.#interpolate(item, [...path, i]));
     } else if (isScalar(node) && typeof node.value === "string" && node.value.includes("${")) {
       const original = node.value;
+      const values: string[] = [];
       let missing = false;
       node.value = original.replace(/\$\$\{|\$\{([^}]*)\}/g, (match, name: string | undefined) => {
         if (match === "$${") return "${";
@@ -648,10 +754,13 @@ class _Checker {
           missing = true;
           return "";
         }
+        this.#substituted.push([name, value]);
+        values.push(value);
         return value;
       });
       if (node.value !== original.replaceAll("$${", "${") || missing) {
         this.#interpolated.add(_key(path));
+        this.#originals.set(_key(path), { text: original, values });
       }
       if (missing) this.#failed.add(_key(path));
     }
@@ -720,7 +829,7 @@ class _Checker {
         this.#at(
           this.#offset(path),
           _key(path),
-          `${issue.message}, got ${_describe(value, secret)}${hint}`,
+          `${issue.message}, got ${this.#describe(path, value, secret)}${hint}`,
         );
       }
     }

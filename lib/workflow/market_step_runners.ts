@@ -6,7 +6,9 @@
  */
 
 import { type Message, toJson } from "@bufbuild/protobuf";
-import { OrderChange, OrderStatus, UPLMode } from "../gen/t4/v1/common/enums_pb.ts";
+import { OrderRejectedError } from "../errors.ts";
+import { OrderStatus, UPLMode } from "../gen/t4/v1/common/enums_pb.ts";
+import type { OrderUpdateFailed } from "../gen/t4/v1/orderrouting/orderrouting_pb.ts";
 import type { OrderUpdateMessage } from "../t4_client.ts";
 import {
   compileCelCondition,
@@ -46,11 +48,14 @@ const _DEFAULT_TIMEOUT_MS = 10_000;
  * ```
  */
 export class ExpectationError extends Error {
+  /** The error class name, always `"ExpectationError"`. */
   override readonly name = "ExpectationError";
   /** `timed_out` (nothing matched in time), `condition_error` (evaluation failed) or `not_met`. */
   readonly outcome: "timed_out" | "condition_error" | "not_met";
 
   /**
+   * Creates the error for an expectation that failed as `outcome` says.
+   *
    * @param outcome Why.
    * @param message What was expected and what happened.
    * @param options Error options (`cause`).
@@ -62,36 +67,6 @@ export class ExpectationError extends Error {
   ) {
     super(message, options);
     this.outcome = outcome;
-  }
-}
-
-/**
- * An order step's order was rejected by the server, or a watch with `fail: true` was violated.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { OrderRejectedError } from "../../mod.ts";
- *
- * assert.equal(new OrderRejectedError("u1", "no such market").message, "Cannot continue as order u1 was rejected: no such market");
- * ```
- */
-export class OrderRejectedError extends Error {
-  override readonly name = "OrderRejectedError";
-  /** The order's unique id (may be empty). */
-  readonly uniqueId: string;
-  /** The server's `status_detail`. */
-  readonly detail: string;
-
-  /**
-   * @param uniqueId The order's unique id.
-   * @param detail The server's reason.
-   * @param options Error options.
-   */
-  constructor(uniqueId: string, detail: string, options?: ErrorOptions) {
-    super(`Cannot continue as order ${uniqueId || "(no id)"} was rejected: ${detail}`, options);
-    this.uniqueId = uniqueId;
-    this.detail = detail;
   }
 }
 
@@ -243,10 +218,16 @@ function _orderValue(update: OrderUpdateMessage): Record<string, unknown> {
   return { ...json, kind, status_name: OrderStatus[status] ?? String(status) };
 }
 
-function _checkOrderUpdates(updates: OrderUpdateMessage[]): void {
+/** Throws `OrderRejectedError` ("Cannot continue as order ... was rejected") on a refusal. */
+function _checkOrderUpdates(updates: readonly OrderUpdateMessage[], cause?: unknown): void {
   for (const update of updates) {
     if (update.$typeName.endsWith("OrderUpdateFailed")) {
-      throw new OrderRejectedError(update.uniqueId, update.statusDetail || "no reason given");
+      throw new OrderRejectedError(
+        "continue",
+        update as OrderUpdateFailed,
+        updates,
+        cause === undefined ? undefined : { cause },
+      );
     }
   }
 }
@@ -403,40 +384,21 @@ export const MARKET_STEP_RUNNERS: Record<string, StepRunner> = {
   submit_order: async (args, context) => {
     const a = args as OrderArgs & { as?: string; timeout?: string };
     const init = orderSubmitInit(a, _resolver(context));
-    const timeoutMs = _timeout(a.timeout);
-    const seq = context.hub?.seq ?? 0;
-    const submitted = _client(context, "submitOrder")(init);
-    submitted.catch(() => {});
-    // A refused submission comes back as OrderUpdateFailed, which carries no tag: match it by
-    // account and market among the failures that arrive after the order was sent.
-    let settle: (reason: Error) => void = () => {};
-    const settled = new Promise<never>((_, reject) => (settle = reject));
-    settled.catch(() => {});
-    const refused = context.hub
-      ? context.hub.wait(
-        "orderUpdateFailed",
-        seq,
-        (value) => {
-          const failed = value as OrderUpdateMessage;
-          return failed.accountId === init.accountId && failed.marketId === init.marketId &&
-            failed.change === OrderChange.SUBMISSION_REJECTED;
-        },
-        timeoutMs,
-        Promise.race([_stopped(context), settled]),
-      ).then((value) =>
-        value ? [value as OrderUpdateMessage] : new Promise<OrderUpdateMessage[]>(() => {})
-      )
-      : new Promise<OrderUpdateMessage[]>(() => {});
-    refused.catch(() => {});
+    // The client rejects with OrderRejectedError when the server refuses the order.
+    let rejected: OrderRejectedError | undefined;
     const updates = await _race(
       context,
-      Promise.race([submitted, refused]),
-      timeoutMs,
+      _client(context, "submitOrder")(init),
+      _timeout(a.timeout),
       "the order's first update",
-    ).finally(() => settle(new Error("the order step has its answer")));
+    ).catch((error: unknown) => {
+      if (!(error instanceof OrderRejectedError)) throw error;
+      rejected = error;
+      return error.updates;
+    });
     const value = updates[0] ? _orderValue(updates[0]) : {};
     context.vars[a.as ?? "order"] = value;
-    _checkOrderUpdates(updates);
+    _checkOrderUpdates(updates, rejected);
     return _orderDetail(value);
   },
   revise_order: async (args, context) => {

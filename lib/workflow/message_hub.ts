@@ -91,7 +91,8 @@ const _BUFFER = 256;
  * ```ts
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { FakeClock, MarketDepthSchema, MessageHub } from "../../mod.ts";
+ * import { FakeClock, MarketDepthSchema } from "../../mod.ts";
+ * import { MessageHub } from "./message_hub.ts";
  *
  * const handlers = new Map<string, (value: unknown) => void>();
  * const hub = new MessageHub(new FakeClock(0), () => ({}), () => undefined, () => {});
@@ -112,6 +113,8 @@ export class MessageHub {
   #seq = 0;
 
   /**
+   * Creates a hub with no watches and no waiters.
+   *
    * @param clock The run's clock (staleness windows).
    * @param vars The current variables.
    * @param session The current session.
@@ -318,7 +321,11 @@ export class MessageHub {
     for (const detach of this.#detach.splice(0)) detach();
   }
 
-  /** @returns Each watch's counts, for the report. */
+  /**
+   * Summarizes each watch (messages checked, violations, last violation) for the run report.
+   *
+   * @returns Each watch's counts, for the report.
+   */
   reports(): WatchReport[] {
     return this.#watches.map((w) => ({
       name: w.def.name,
@@ -340,7 +347,9 @@ export class MessageHub {
  * ```ts
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { compileCelExpression, evaluateCaptures, MarketDepthSchema } from "../../mod.ts";
+ * import { MarketDepthSchema } from "../../mod.ts";
+ * import { compileCelExpression } from "./cel_expression.ts";
+ * import { evaluateCaptures } from "./message_hub.ts";
  *
  * const compiled = compileCelExpression("msg.market_id", { payloadCase: "market_depth" });
  * assert.ok(compiled.ok);

@@ -81,11 +81,14 @@ export type OrderSafetyResult =
  * ```
  */
 export class OrderSafetyError extends Error {
+  /** The error class name, `"OrderSafetyError"`. */
   override readonly name = "OrderSafetyError";
   /** Every reason, in order. */
   readonly violations: readonly OrderSafetyViolation[];
 
   /**
+   * Creates the error from the order guard's reasons.
+   *
    * @param violations The reasons (at least one).
    * @param options Error options (`cause`).
    */

@@ -514,11 +514,14 @@ export async function runWorkflow(
  * ```
  */
 export class WatchViolationError extends Error {
+  /** The error class name, `"WatchViolationError"`. */
   override readonly name = "WatchViolationError";
   /** The watch's name. */
   readonly watch: string;
 
   /**
+   * Creates the error for one violated watch.
+   *
    * @param watch The watch's name.
    * @param detail What was violated.
    * @param options Error options.

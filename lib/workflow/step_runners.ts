@@ -178,11 +178,14 @@ export function clientEndedError(
  * ```
  */
 export class SessionEndedError extends Error {
+  /** The error class name, `"SessionEndedError"`. */
   override readonly name = "SessionEndedError";
   /** The client's reason. */
   readonly reason: string;
 
   /**
+   * Creates the error from the client's reason for closing.
+   *
    * @param reason The client's `closed` reason.
    * @param options Error options (`cause`).
    */

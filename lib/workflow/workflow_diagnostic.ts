@@ -59,6 +59,7 @@ export function formatDiagnostic(diagnostic: WorkflowDiagnostic): string {
  * ```
  */
 export class WorkflowValidationError extends Error {
+  /** The error class name, always `"WorkflowValidationError"`. */
   override readonly name = "WorkflowValidationError";
   /** The workflow file. */
   readonly file: string;
@@ -66,6 +67,8 @@ export class WorkflowValidationError extends Error {
   readonly diagnostics: readonly WorkflowDiagnostic[];
 
   /**
+   * Creates the error from the diagnostics of a workflow file.
+   *
    * @param file The workflow file.
    * @param diagnostics The diagnostics (at least one error).
    * @param options Error options (`cause`).
@@ -82,7 +85,7 @@ export class WorkflowValidationError extends Error {
     this.diagnostics = diagnostics;
   }
 
-  /** @returns The diagnostics whose severity is `"error"`. */
+  /** The diagnostics whose severity is `"error"`. */
   get errors(): readonly WorkflowDiagnostic[] {
     return this.diagnostics.filter((d) => d.severity === "error");
   }

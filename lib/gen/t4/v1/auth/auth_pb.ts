@@ -73,6 +73,8 @@ export const LoginRequestSchema: GenMessage<LoginRequest> = /*@__PURE__*/
   messageDesc(file_t4_v1_auth_auth, 0);
 
 /**
+ * The server's answer to LoginRequest: the result, and on success the session, exchanges and accounts.
+ *
  * @generated from message t4proto.v1.auth.LoginResponse
  */
 export type LoginResponse = Message<"t4proto.v1.auth.LoginResponse"> & {
@@ -150,6 +152,8 @@ export const LoginResponseSchema: GenMessage<LoginResponse> = /*@__PURE__*/
   messageDesc(file_t4_v1_auth_auth, 1);
 
 /**
+ * An exchange the user may use, with its market-data entitlement.
+ *
  * @generated from message t4proto.v1.auth.LoginResponse.Exchange
  */
 export type LoginResponse_Exchange = Message<"t4proto.v1.auth.LoginResponse.Exchange"> & {
@@ -207,6 +211,8 @@ export const LoginResponse_ExchangeSchema: GenMessage<LoginResponse_Exchange> = 
   messageDesc(file_t4_v1_auth_auth, 1, 0);
 
 /**
+ * A trading account the user may subscribe to and trade on.
+ *
  * @generated from message t4proto.v1.auth.LoginResponse.Account
  */
 export type LoginResponse_Account = Message<"t4proto.v1.auth.LoginResponse.Account"> & {
@@ -244,6 +250,8 @@ export const LoginResponse_AccountSchema: GenMessage<LoginResponse_Account> = /*
   messageDesc(file_t4_v1_auth_auth, 1, 1);
 
 /**
+ * Asks the server for a fresh session token (answered by AuthenticationToken).
+ *
  * @generated from message t4proto.v1.auth.AuthenticationTokenRequest
  */
 export type AuthenticationTokenRequest = Message<"t4proto.v1.auth.AuthenticationTokenRequest"> & {
@@ -261,6 +269,8 @@ export const AuthenticationTokenRequestSchema: GenMessage<AuthenticationTokenReq
   messageDesc(file_t4_v1_auth_auth, 2);
 
 /**
+ * A session token with its expiry, or fail_message when none could be issued.
+ *
  * @generated from message t4proto.v1.auth.AuthenticationToken
  */
 export type AuthenticationToken = Message<"t4proto.v1.auth.AuthenticationToken"> & {

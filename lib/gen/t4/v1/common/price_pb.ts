@@ -19,6 +19,8 @@ export const file_t4_v1_common_price: GenFile = /*@__PURE__*/
   fileDesc("Chh0NC92MS9jb21tb24vcHJpY2UucHJvdG8SEXQ0cHJvdG8udjEuY29tbW9uIhgKB0RlY2ltYWwSDQoFdmFsdWUYASABKAkiFgoFUHJpY2USDQoFdmFsdWUYASABKAliBnByb3RvMw");
 
 /**
+ * A decimal number carried as a string so no precision is lost (for example a leg delta).
+ *
  * @generated from message t4proto.v1.common.Decimal
  */
 export type Decimal = Message<"t4proto.v1.common.Decimal"> & {
@@ -36,6 +38,8 @@ export const DecimalSchema: GenMessage<Decimal> = /*@__PURE__*/
   messageDesc(file_t4_v1_common_price, 0);
 
 /**
+ * A price carried as a decimal string so no precision is lost.
+ *
  * @generated from message t4proto.v1.common.Price
  */
 export type Price = Message<"t4proto.v1.common.Price"> & {

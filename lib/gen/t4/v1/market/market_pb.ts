@@ -25,6 +25,8 @@ export const file_t4_v1_market_market: GenFile = /*@__PURE__*/
   fileDesc("Chl0NC92MS9tYXJrZXQvbWFya2V0LnByb3RvEhF0NHByb3RvLnYxLm1hcmtldCK5AQoUTWFya2V0RGVwdGhTdWJzY3JpYmUSEwoLZXhjaGFuZ2VfaWQYASABKAkSEwoLY29udHJhY3RfaWQYAiABKAkSEQoJbWFya2V0X2lkGAMgASgJEi4KBmJ1ZmZlchgEIAEoDjIeLnQ0cHJvdG8udjEuY29tbW9uLkRlcHRoQnVmZmVyEjQKDGRlcHRoX2xldmVscxgFIAEoDjIeLnQ0cHJvdG8udjEuY29tbW9uLkRlcHRoTGV2ZWxzIoYBChpNYXJrZXREZXB0aFN1YnNjcmliZVJlamVjdBIRCgltYXJrZXRfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoEbW9kZRgDIAEoDjIdLnQ0cHJvdG8udjEuY29tbW9uLk1hcmtldE1vZGUiaAoWTWFya2V0QnlPcmRlclN1YnNjcmliZRITCgtleGNoYW5nZV9pZBgBIAEoCRITCgtjb250cmFjdF9pZBgCIAEoCRIRCgltYXJrZXRfaWQYAyABKAkSEQoJc3Vic2NyaWJlGAQgASgIIogBChxNYXJrZXRCeU9yZGVyU3Vic2NyaWJlUmVqZWN0EhEKCW1hcmtldF9pZBgBIAEoCRIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgRtb2RlGAMgASgOMh0udDRwcm90by52MS5jb21tb24uTWFya2V0TW9kZSLECQoNTWFya2V0RGV0YWlscxIRCgltYXJrZXRfaWQYASABKAkSEwoLZXhjaGFuZ2VfaWQYAiABKAkSEwoLY29udHJhY3RfaWQYAyABKAkSEwoLZXhwaXJ5X2RhdGUYBCABKAUSNgoNY29udHJhY3RfdHlwZRgFIAEoDjIfLnQ0cHJvdG8udjEuY29tbW9uLkNvbnRyYWN0VHlwZRIQCghkZWNpbWFscxgGIAEoBRIvCgtwb2ludF92YWx1ZRgHIAEoCzIaLnQ0cHJvdG8udjEuY29tbW9uLkRlY2ltYWwSNQoTbWluX3ByaWNlX2luY3JlbWVudBgIIAEoCzIYLnQ0cHJvdG8udjEuY29tbW9uLlByaWNlEhMKC29yZGVyX3R5cGVzGAkgASgFEjMKD2FjdGl2YXRpb25fZGF0ZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRbGFzdF90cmFkaW5nX2RhdGUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjsKF2xhc3RfY2xpZW50X3VwZGF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtkZWxpc3RfZGF0ZRgNIAEoAxIcChRleGNoYW5nZV9kZWxpc3RfZGF0ZRgOIAEoAxISCgptYXJrZXRfcmVmGA8gASgJEg0KBWdyb3VwGBAgASgJEjYKBGxlZ3MYESADKAsyKC50NHByb3RvLnYxLm1hcmtldC5NYXJrZXREZXRhaWxzLkxlZ0l0ZW0SDwoHZGV0YWlscxgSIAEoCRI2Cg1zdHJhdGVneV90eXBlGBMgASgOMh8udDRwcm90by52MS5jb21tb24uU3RyYXRlZ3lUeXBlEhIKCnByaWNlX2NvZGUYFCABKAkSFQoNcmVhbF9kZWNpbWFscxgVIAEoBRIYChBkaXNwbGF5X2RlY2ltYWxzGBYgASgFEhkKEWNsZWFyaW5nX2RlY2ltYWxzGBcgASgFEjQKDW1pbl9jYWJfcHJpY2UYGCABKAsyGC50NHByb3RvLnYxLmNvbW1vbi5QcmljZUgAiAEBEjMKDHN0cmlrZV9wcmljZRgZIAEoCzIYLnQ0cHJvdG8udjEuY29tbW9uLlByaWNlSAGIAQESGAoQdm9sdW1lX2luY3JlbWVudBgaIAEoBRIWCg5zdHJhdGVneV9yYXRpbxgbIAEoARIQCghkaXNhYmxlZBgcIAEoCBIcChR1bmRlcmx5aW5nX21hcmtldF9pZBgdIAEoCRILCgN2dHQYHiABKAkSGgoSbWFpbnRfaW50cmFfbWFyZ2luGB8gASgBEhQKDG1haW50X21hcmdpbhggIAEoARIWCg5tYWludF92b2xfc2NhbhghIAEoARpzCgdMZWdJdGVtEhEKCW1hcmtldF9pZBgBIAEoCRINCgVncm91cBgCIAEoBRIOCgZ2b2x1bWUYAyABKAUSDQoFZGVsdGEYBCABKAkSJwoFcHJpY2UYBSABKAsyGC50NHByb3RvLnYxLmNvbW1vbi5QcmljZUIQCg5fbWluX2NhYl9wcmljZUIPCg1fc3RyaWtlX3ByaWNlItkICgtNYXJrZXREZXB0aBIRCgltYXJrZXRfaWQYASABKAkSNAoMZGVwdGhfbGV2ZWxzGAIgASgOMh4udDRwcm90by52MS5jb21tb24uRGVwdGhMZXZlbHMSNAoMZGVwdGhfYnVmZmVyGAMgASgOMh4udDRwcm90by52MS5jb21tb24uRGVwdGhCdWZmZXISKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHZGVsYXllZBgFIAEoCBI2CgRiaWRzGAYgAygLMigudDRwcm90by52MS5tYXJrZXQuTWFya2V0RGVwdGguRGVwdGhMaW5lEjgKBm9mZmVycxgHIAMoCzIoLnQ0cHJvdG8udjEubWFya2V0Lk1hcmtldERlcHRoLkRlcHRoTGluZRI+CgxpbXBsaWVkX2JpZHMYCCADKAsyKC50NHByb3RvLnYxLm1hcmtldC5NYXJrZXREZXB0aC5EZXB0aExpbmUSQAoOaW1wbGllZF9vZmZlcnMYCSADKAsyKC50NHByb3RvLnYxLm1hcmtldC5NYXJrZXREZXB0aC5EZXB0aExpbmUSKwoEbW9kZRgKIAEoDjIdLnQ0cHJvdG8udjEuY29tbW9uLk1hcmtldE1vZGUSLgoFZmxhZ3MYCyABKA4yHy50NHByb3RvLnYxLmNvbW1vbi5NYXJrZXRGbGFnczISPAoKdHJhZGVfZGF0YRgMIAEoCzIoLnQ0cHJvdG8udjEubWFya2V0Lk1hcmtldERlcHRoLlRyYWRlRGF0YRpYCglEZXB0aExpbmUSJwoFcHJpY2UYASABKAsyGC50NHByb3RvLnYxLmNvbW1vbi5QcmljZRIOCgZ2b2x1bWUYAiABKAUSEgoKbnVtX29yZGVycxgDIAEoBRqmAwoJVHJhZGVEYXRhEhsKE3RvdGFsX3RyYWRlZF92b2x1bWUYASABKAUSGQoRdG90YWxfdHJhZGVfY291bnQYAiABKAUSMgoQbGFzdF90cmFkZV9wcmljZRgDIAEoCzIYLnQ0cHJvdG8udjEuY29tbW9uLlByaWNlEhkKEWxhc3RfdHJhZGVfdm9sdW1lGAQgASgFEh8KF2xhc3RfdHJhZGVfdG90YWxfdm9sdW1lGAUgASgFEjYKFGxhc3RfdHJhZGVfc3BkX3ByaWNlGAYgASgLMhgudDRwcm90by52MS5jb21tb24uUHJpY2USHQoVbGFzdF90cmFkZV9zcGRfdm9sdW1lGAcgASgFEiMKG2xhc3RfdHJhZGVfc3BkX3RvdGFsX3ZvbHVtZRgIIAEoBRIVCg1kdWVfdG9fc3ByZWFkGAkgASgIEjQKD2F0X2JpZF9vcl9vZmZlchgKIAEoDjIbLnQ0cHJvdG8udjEuY29tbW9uLkJpZE9mZmVyEigKBHRpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvgCChBNYXJrZXREZXB0aFRyYWRlEhEKCW1hcmtldF9pZBgBIAEoCRIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChN0b3RhbF90cmFkZWRfdm9sdW1lGAMgASgFEhkKEWxhc3RfdHJhZGVfdm9sdW1lGAQgASgFEhUKDWR1ZV90b19zcHJlYWQYBSABKAgSNAoPYXRfYmlkX29yX29mZmVyGAYgASgOMhsudDRwcm90by52MS5jb21tb24uQmlkT2ZmZXISDwoHZGVsYXllZBgHIAEoCBIVCg1vcmRlcl92b2x1bWVzGAggAygFEhkKEXRvdGFsX3RyYWRlX2NvdW50GAkgASgFEjIKEGxhc3RfdHJhZGVfcHJpY2UYCiABKAsyGC50NHByb3RvLnYxLmNvbW1vbi5QcmljZRIrCgRtb2RlGAsgASgOMh0udDRwcm90by52MS5jb21tb24uTWFya2V0TW9kZSL6AQoNTWFya2V0SGlnaExvdxIRCgltYXJrZXRfaWQYASABKAkSLAoKb3Blbl9wcmljZRgCIAEoCzIYLnQ0cHJvdG8udjEuY29tbW9uLlByaWNlEiwKCmhpZ2hfcHJpY2UYAyABKAsyGC50NHByb3RvLnYxLmNvbW1vbi5QcmljZRIrCglsb3dfcHJpY2UYBCABKAsyGC50NHByb3RvLnYxLmNvbW1vbi5QcmljZRISCgp0cmFkZV9kYXRlGAUgASgDEigKBHRpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2RlbGF5ZWQYByABKAgivAEKEU1hcmtldFByaWNlTGltaXRzEhEKCW1hcmtldF9pZBgBIAEoCRIsCgpoaWdoX3ByaWNlGAIgASgLMhgudDRwcm90by52MS5jb21tb24uUHJpY2USKwoJbG93X3ByaWNlGAMgASgLMhgudDRwcm90by52MS5jb21tb24uUHJpY2USKAoEdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHZGVsYXllZBgFIAEoCCLQBwoQTWFya2V0U2V0dGxlbWVudBITCgtleGNoYW5nZV9pZBgBIAEoCRIRCgltYXJrZXRfaWQYAiABKAkSDwoHZGVsYXllZBgDIAEoCBIyChBzZXR0bGVtZW50X3ByaWNlGAQgASgLMhgudDRwcm90by52MS5jb21tb24uUHJpY2USMwoPc2V0dGxlbWVudF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI5ChVzZXR0bGVtZW50X3RyYWRlX2RhdGUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh0KFXNldHRsZW1lbnRfaGVsZF9wcmljZRgHIAEoCRI4ChRzZXR0bGVtZW50X2hlbGRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPgoac2V0dGxlbWVudF9oZWxkX3RyYWRlX2RhdGUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDWltcGxpZWRfcHJpY2UYCiABKAsyGC50NHByb3RvLnYxLmNvbW1vbi5QcmljZRI0ChJpbXBsaWVkX2hlbGRfcHJpY2UYCyABKAsyGC50NHByb3RvLnYxLmNvbW1vbi5QcmljZRIwCgxpbXBsaWVkX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDW9wZW5faW50ZXJlc3QYDSABKAUSNgoSb3Blbl9pbnRlcmVzdF90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI8ChhvcGVuX2ludGVyZXN0X3RyYWRlX2RhdGUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmNsZWFyZWRfdm9sdW1lGBAgASgFEjcKE2NsZWFyZWRfdm9sdW1lX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj0KGWNsZWFyZWRfdm9sdW1lX3RyYWRlX2RhdGUYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCnZ3YXBfcHJpY2UYEyABKAsyGC50NHByb3RvLnYxLmNvbW1vbi5QcmljZRItCgl2d2FwX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD3Z3YXBfdHJhZGVfZGF0ZRgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi4QIKFU1hcmtldFNuYXBzaG90TWVzc2FnZRI2CgxtYXJrZXRfZGVwdGgYAyABKAsyHi50NHByb3RvLnYxLm1hcmtldC5NYXJrZXREZXB0aEgAEkEKEm1hcmtldF9kZXB0aF90cmFkZRgEIAEoCzIjLnQ0cHJvdG8udjEubWFya2V0Lk1hcmtldERlcHRoVHJhZGVIABI7Cg9tYXJrZXRfaGlnaF9sb3cYBSABKAsyIC50NHByb3RvLnYxLm1hcmtldC5NYXJrZXRIaWdoTG93SAASQwoTbWFya2V0X3ByaWNlX2xpbWl0cxgGIAEoCzIkLnQ0cHJvdG8udjEubWFya2V0Lk1hcmtldFByaWNlTGltaXRzSAASQAoRbWFya2V0X3NldHRsZW1lbnQYByABKAsyIy50NHByb3RvLnYxLm1hcmtldC5NYXJrZXRTZXR0bGVtZW50SABCCQoHcGF5bG9hZCK4AQoOTWFya2V0U25hcHNob3QSEQoJbWFya2V0X2lkGAEgASgJEisKBG1vZGUYAiABKA4yHS50NHByb3RvLnYxLmNvbW1vbi5NYXJrZXRNb2RlEhkKEWR1ZV90b19jb25uZWN0aW9uGAMgASgIEg8KB2RlbGF5ZWQYBCABKAgSOgoIbWVzc2FnZXMYBSADKAsyKC50NHByb3RvLnYxLm1hcmtldC5NYXJrZXRTbmFwc2hvdE1lc3NhZ2Ui7wIKFU1hcmtldEJ5T3JkZXJTbmFwc2hvdBIRCgltYXJrZXRfaWQYASABKAkSKAoEdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoEbW9kZRgDIAEoDjIdLnQ0cHJvdG8udjEuY29tbW9uLk1hcmtldE1vZGUSFQoNbGFzdF9zZXF1ZW5jZRgEIAEoBBI+CgZvcmRlcnMYBSADKAsyLi50NHByb3RvLnYxLm1hcmtldC5NYXJrZXRCeU9yZGVyU25hcHNob3QuT3JkZXIalAEKBU9yZGVyEhAKCG9yZGVyX2lkGAEgASgEEi4KCWJpZF9vZmZlchgCIAEoDjIbLnQ0cHJvdG8udjEuY29tbW9uLkJpZE9mZmVyEicKBXByaWNlGAMgASgLMhgudDRwcm90by52MS5jb21tb24uUHJpY2USDgoGdm9sdW1lGAQgASgFEhAKCHByaW9yaXR5GAUgASgEIo0EChNNYXJrZXRCeU9yZGVyVXBkYXRlEhEKCW1hcmtldF9pZBgBIAEoCRIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIrCgRtb2RlGAMgASgOMh0udDRwcm90by52MS5jb21tb24uTWFya2V0TW9kZRIQCghzZXF1ZW5jZRgEIAEoBBI+Cgd1cGRhdGVzGAUgAygLMi0udDRwcm90by52MS5tYXJrZXQuTWFya2V0QnlPcmRlclVwZGF0ZS5VcGRhdGUa3QEKBlVwZGF0ZRJGCgt1cGRhdGVfdHlwZRgBIAEoDjIxLnQ0cHJvdG8udjEubWFya2V0Lk1hcmtldEJ5T3JkZXJVcGRhdGUuVXBkYXRlVHlwZRIQCghvcmRlcl9pZBgCIAEoBBIuCgliaWRfb2ZmZXIYAyABKA4yGy50NHByb3RvLnYxLmNvbW1vbi5CaWRPZmZlchInCgVwcmljZRgEIAEoCzIYLnQ0cHJvdG8udjEuY29tbW9uLlByaWNlEg4KBnZvbHVtZRgFIAEoBRIQCghwcmlvcml0eRgGIAEoBCJaCgpVcGRhdGVUeXBlEh0KGVVQREFURV9UWVBFX0FERF9PUl9VUERBVEUQABIWChJVUERBVEVfVFlQRV9ERUxFVEUQARIVChFVUERBVEVfVFlQRV9DTEVBUhACIoEDChJNYXJrZXRCeU9yZGVyVHJhZGUSEQoJbWFya2V0X2lkGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KC3RyYWRlX3ByaWNlGAMgASgLMhgudDRwcm90by52MS5jb21tb24uUHJpY2USFAoMdHJhZGVfdm9sdW1lGAQgASgFEjMKDmFnZ3Jlc3Nvcl9zaWRlGAUgASgOMhsudDRwcm90by52MS5jb21tb24uQmlkT2ZmZXISEAoIc2VxdWVuY2UYBiABKAQSQQoGb3JkZXJzGAcgAygLMjEudDRwcm90by52MS5tYXJrZXQuTWFya2V0QnlPcmRlclRyYWRlLk9yZGVyRGV0YWlsGl8KC09yZGVyRGV0YWlsEhAKCG9yZGVyX2lkGAEgASgEEg4KBnZvbHVtZRgCIAEoBRIuCgliaWRfb2ZmZXIYAyABKA4yGy50NHByb3RvLnYxLmNvbW1vbi5CaWRPZmZlcmIGcHJvdG8z", [file_google_protobuf_timestamp, file_t4_v1_common_enums, file_t4_v1_common_price]);
 
 /**
+ * Subscribes to (or, with DEPTH_BUFFER_NO_SUBSCRIPTION, unsubscribes from) a market's depth.
+ *
  * @generated from message t4proto.v1.market.MarketDepthSubscribe
  */
 export type MarketDepthSubscribe = Message<"t4proto.v1.market.MarketDepthSubscribe"> & {
@@ -62,6 +64,8 @@ export const MarketDepthSubscribeSchema: GenMessage<MarketDepthSubscribe> = /*@_
   messageDesc(file_t4_v1_market_market, 0);
 
 /**
+ * The server refused a depth subscription, with the market's mode at that time.
+ *
  * @generated from message t4proto.v1.market.MarketDepthSubscribeReject
  */
 export type MarketDepthSubscribeReject = Message<"t4proto.v1.market.MarketDepthSubscribeReject"> & {
@@ -89,6 +93,8 @@ export const MarketDepthSubscribeRejectSchema: GenMessage<MarketDepthSubscribeRe
   messageDesc(file_t4_v1_market_market, 1);
 
 /**
+ * Subscribes to or unsubscribes from a market's order-by-order book.
+ *
  * @generated from message t4proto.v1.market.MarketByOrderSubscribe
  */
 export type MarketByOrderSubscribe = Message<"t4proto.v1.market.MarketByOrderSubscribe"> & {
@@ -121,6 +127,8 @@ export const MarketByOrderSubscribeSchema: GenMessage<MarketByOrderSubscribe> = 
   messageDesc(file_t4_v1_market_market, 2);
 
 /**
+ * The server refused a market-by-order subscription, with the market's mode at that time.
+ *
  * @generated from message t4proto.v1.market.MarketByOrderSubscribeReject
  */
 export type MarketByOrderSubscribeReject = Message<"t4proto.v1.market.MarketByOrderSubscribeReject"> & {
@@ -148,6 +156,8 @@ export const MarketByOrderSubscribeRejectSchema: GenMessage<MarketByOrderSubscri
   messageDesc(file_t4_v1_market_market, 3);
 
 /**
+ * Static definition of a market: contract, expiry, tick size, point value, decimals and legs.
+ *
  * @generated from message t4proto.v1.market.MarketDetails
  */
 export type MarketDetails = Message<"t4proto.v1.market.MarketDetails"> & {
@@ -325,6 +335,8 @@ export const MarketDetailsSchema: GenMessage<MarketDetails> = /*@__PURE__*/
   messageDesc(file_t4_v1_market_market, 4);
 
 /**
+ * One leg of a spread market.
+ *
  * @generated from message t4proto.v1.market.MarketDetails.LegItem
  */
 export type MarketDetails_LegItem = Message<"t4proto.v1.market.MarketDetails.LegItem"> & {
@@ -362,6 +374,8 @@ export const MarketDetails_LegItemSchema: GenMessage<MarketDetails_LegItem> = /*
   messageDesc(file_t4_v1_market_market, 4, 0);
 
 /**
+ * The book of one market: bid and offer levels, mode and last trade.
+ *
  * @generated from message t4proto.v1.market.MarketDepth
  */
 export type MarketDepth = Message<"t4proto.v1.market.MarketDepth"> & {
@@ -434,6 +448,8 @@ export const MarketDepthSchema: GenMessage<MarketDepth> = /*@__PURE__*/
   messageDesc(file_t4_v1_market_market, 5);
 
 /**
+ * One price level of the book: price, total volume and number of orders.
+ *
  * @generated from message t4proto.v1.market.MarketDepth.DepthLine
  */
 export type MarketDepth_DepthLine = Message<"t4proto.v1.market.MarketDepth.DepthLine"> & {
@@ -461,6 +477,8 @@ export const MarketDepth_DepthLineSchema: GenMessage<MarketDepth_DepthLine> = /*
   messageDesc(file_t4_v1_market_market, 5, 0);
 
 /**
+ * Last-trade and session volume figures carried with a depth update.
+ *
  * @generated from message t4proto.v1.market.MarketDepth.TradeData
  */
 export type MarketDepth_TradeData = Message<"t4proto.v1.market.MarketDepth.TradeData"> & {
@@ -528,6 +546,8 @@ export const MarketDepth_TradeDataSchema: GenMessage<MarketDepth_TradeData> = /*
   messageDesc(file_t4_v1_market_market, 5, 1);
 
 /**
+ * A trade in a market on a depth subscription, with session totals.
+ *
  * @generated from message t4proto.v1.market.MarketDepthTrade
  */
 export type MarketDepthTrade = Message<"t4proto.v1.market.MarketDepthTrade"> & {
@@ -595,6 +615,8 @@ export const MarketDepthTradeSchema: GenMessage<MarketDepthTrade> = /*@__PURE__*
   messageDesc(file_t4_v1_market_market, 6);
 
 /**
+ * Session open, high and low prices of a market.
+ *
  * @generated from message t4proto.v1.market.MarketHighLow
  */
 export type MarketHighLow = Message<"t4proto.v1.market.MarketHighLow"> & {
@@ -642,6 +664,8 @@ export const MarketHighLowSchema: GenMessage<MarketHighLow> = /*@__PURE__*/
   messageDesc(file_t4_v1_market_market, 7);
 
 /**
+ * The exchange's current high and low price limits of a market.
+ *
  * @generated from message t4proto.v1.market.MarketPriceLimits
  */
 export type MarketPriceLimits = Message<"t4proto.v1.market.MarketPriceLimits"> & {
@@ -679,6 +703,8 @@ export const MarketPriceLimitsSchema: GenMessage<MarketPriceLimits> = /*@__PURE_
   messageDesc(file_t4_v1_market_market, 8);
 
 /**
+ * Settlement, open interest, cleared volume and VWAP figures of a market.
+ *
  * @generated from message t4proto.v1.market.MarketSettlement
  */
 export type MarketSettlement = Message<"t4proto.v1.market.MarketSettlement"> & {
@@ -796,6 +822,8 @@ export const MarketSettlementSchema: GenMessage<MarketSettlement> = /*@__PURE__*
   messageDesc(file_t4_v1_market_market, 9);
 
 /**
+ * One message of a market snapshot.
+ *
  * @generated from message t4proto.v1.market.MarketSnapshotMessage
  */
 export type MarketSnapshotMessage = Message<"t4proto.v1.market.MarketSnapshotMessage"> & {
@@ -843,6 +871,8 @@ export const MarketSnapshotMessageSchema: GenMessage<MarketSnapshotMessage> = /*
   messageDesc(file_t4_v1_market_market, 10);
 
 /**
+ * The full current state of a market, sent on subscribe and after a reconnect.
+ *
  * @generated from message t4proto.v1.market.MarketSnapshot
  */
 export type MarketSnapshot = Message<"t4proto.v1.market.MarketSnapshot"> & {
@@ -880,6 +910,8 @@ export const MarketSnapshotSchema: GenMessage<MarketSnapshot> = /*@__PURE__*/
   messageDesc(file_t4_v1_market_market, 11);
 
 /**
+ * The full order-by-order book of a market, with the sequence number updates continue from.
+ *
  * @generated from message t4proto.v1.market.MarketByOrderSnapshot
  */
 export type MarketByOrderSnapshot = Message<"t4proto.v1.market.MarketByOrderSnapshot"> & {
@@ -917,6 +949,8 @@ export const MarketByOrderSnapshotSchema: GenMessage<MarketByOrderSnapshot> = /*
   messageDesc(file_t4_v1_market_market, 12);
 
 /**
+ * One resting order in the order-by-order book.
+ *
  * @generated from message t4proto.v1.market.MarketByOrderSnapshot.Order
  */
 export type MarketByOrderSnapshot_Order = Message<"t4proto.v1.market.MarketByOrderSnapshot.Order"> & {
@@ -954,6 +988,8 @@ export const MarketByOrderSnapshot_OrderSchema: GenMessage<MarketByOrderSnapshot
   messageDesc(file_t4_v1_market_market, 12, 0);
 
 /**
+ * Incremental change to the order-by-order book; sequence numbers detect gaps.
+ *
  * @generated from message t4proto.v1.market.MarketByOrderUpdate
  */
 export type MarketByOrderUpdate = Message<"t4proto.v1.market.MarketByOrderUpdate"> & {
@@ -991,6 +1027,8 @@ export const MarketByOrderUpdateSchema: GenMessage<MarketByOrderUpdate> = /*@__P
   messageDesc(file_t4_v1_market_market, 13);
 
 /**
+ * One change to one resting order.
+ *
  * @generated from message t4proto.v1.market.MarketByOrderUpdate.Update
  */
 export type MarketByOrderUpdate_Update = Message<"t4proto.v1.market.MarketByOrderUpdate.Update"> & {
@@ -1033,6 +1071,8 @@ export const MarketByOrderUpdate_UpdateSchema: GenMessage<MarketByOrderUpdate_Up
   messageDesc(file_t4_v1_market_market, 13, 0);
 
 /**
+ * Kind of change to one resting order: add or update, delete, or clear the book.
+ *
  * @generated from enum t4proto.v1.market.MarketByOrderUpdate.UpdateType
  */
 export enum MarketByOrderUpdate_UpdateType {
@@ -1059,6 +1099,8 @@ export const MarketByOrderUpdate_UpdateTypeSchema: GenEnum<MarketByOrderUpdate_U
   enumDesc(file_t4_v1_market_market, 13, 0);
 
 /**
+ * A trade on a market-by-order subscription, with the resting orders it filled.
+ *
  * @generated from message t4proto.v1.market.MarketByOrderTrade
  */
 export type MarketByOrderTrade = Message<"t4proto.v1.market.MarketByOrderTrade"> & {
@@ -1106,6 +1148,8 @@ export const MarketByOrderTradeSchema: GenMessage<MarketByOrderTrade> = /*@__PUR
   messageDesc(file_t4_v1_market_market, 14);
 
 /**
+ * One resting order filled by a trade, with the filled volume.
+ *
  * @generated from message t4proto.v1.market.MarketByOrderTrade.OrderDetail
  */
 export type MarketByOrderTrade_OrderDetail = Message<"t4proto.v1.market.MarketByOrderTrade.OrderDetail"> & {
