@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { type ConnectionCounter, countConnections } from "./_support/cli.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -69,18 +69,11 @@ const BROKEN: Record<string, string> = {
 };
 
 describe("t4flow run with broken step workflows", () => {
-  let server: Server;
-  let connections = 0;
-  let port = 0;
+  let listener: ConnectionCounter;
   before(async () => {
-    server = createServer((socket) => {
-      connections++;
-      socket.destroy();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    port = (server.address() as { port: number }).port;
+    listener = await countConnections();
   });
-  after(() => void server.close());
+  after(() => listener.close());
 
   for (const [name, expected] of Object.entries(BROKEN)) {
     it(`${name}: reports ${expected.split(": error: ")[0]} and connects nowhere`, async () => {
@@ -95,7 +88,7 @@ describe("t4flow run with broken step workflows", () => {
           "run",
           file,
           "--url",
-          `ws://127.0.0.1:${port}/v1`,
+          `ws://127.0.0.1:${listener.port}/v1`,
           "--report",
           report,
           "--junit",
@@ -110,7 +103,7 @@ describe("t4flow run with broken step workflows", () => {
       assert.deepEqual(lines, [`${file}:${expected}`]);
       assert.match(stderr, /is invalid \(1 error\): nothing was sent\n$/);
       assert.equal(spy.count(), 0);
-      assert.equal(connections, 0);
+      assert.equal(listener.count, 0);
       const xml = readFileSync(junit, "utf8");
       assert.match(xml, /<testsuite name="tests\/fixtures[^"]*" tests="1" failures="1"/);
       for (const text of [stderr, io.out.join(""), readFileSync(report, "utf8"), xml]) {

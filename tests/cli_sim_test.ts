@@ -4,46 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type SimFaultSchedule, startSimulator } from "../lib/sim/mod.ts";
-import { spawn } from "node:child_process";
-import process from "node:process";
-
-/** Runs `mod.ts` as a subprocess under the runtime running the tests. */
-function runCli(
-  args: string[],
-  env: Record<string, string> = {},
-  options: {
-    timeoutMs?: number;
-    onStdout?: (text: string) => void;
-    spawned?: (kill: (signal: NodeJS.Signals) => void) => void;
-  } = {},
-): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  const bun = /bun[^/\\]*$/i.test(process.execPath);
-  const argv = bun ? ["mod.ts", ...args] : ["run", "-A", "--quiet", "mod.ts", ...args];
-  const child = spawn(process.execPath, argv, {
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Uint8Array) => {
-    const text = new TextDecoder().decode(chunk);
-    stdout += text;
-    options.onStdout?.(text);
-  });
-  child.stderr.on("data", (chunk: Uint8Array) => (stderr += new TextDecoder().decode(chunk)));
-  const kill = (signal: NodeJS.Signals) => void child.kill(signal);
-  options.spawned?.(kill);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`t4flow ${args.join(" ")} did not exit in time\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 60_000);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+import { runCli } from "./_support/cli.ts";
 
 const GOOD = "sk-e2e-GOOD-SECRET-4411";
 const LOCKED = "sk-e2e-LOCKED-SECRET-8822";

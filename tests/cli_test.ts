@@ -1,53 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { type ConnectionCounter, countConnections, runCli } from "./_support/cli.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { main } from "../lib/cli/main.ts";
 import type { CliIo } from "../lib/cli/cli_io.ts";
 
 const SECRET = "sk-cli-SECRET-91c2";
-
-/** Runs `mod.ts` as a subprocess under the runtime running the tests. */
-function runCli(
-  args: string[],
-  env: Record<string, string> = {},
-  options: {
-    timeoutMs?: number;
-    onStdout?: (text: string) => void;
-    spawned?: (kill: (signal: NodeJS.Signals) => void) => void;
-  } = {},
-): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  const bun = /bun[^/\\]*$/i.test(process.execPath);
-  const argv = bun ? ["mod.ts", ...args] : ["run", "-A", "--quiet", "mod.ts", ...args];
-  const child = spawn(process.execPath, argv, {
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Uint8Array) => {
-    const text = new TextDecoder().decode(chunk);
-    stdout += text;
-    options.onStdout?.(text);
-  });
-  child.stderr.on("data", (chunk: Uint8Array) => (stderr += new TextDecoder().decode(chunk)));
-  const kill = (signal: NodeJS.Signals) => void child.kill(signal);
-  options.spawned?.(kill);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`t4flow ${args.join(" ")} did not exit in time\n${stdout}\n${stderr}`));
-    }, options.timeoutMs ?? 60_000);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 function captureIo(env: Record<string, string> = {}): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -101,18 +61,11 @@ const BROKEN: Record<string, string> = {
 };
 
 describe("t4flow run with a broken workflow", () => {
-  let server: Server;
-  let connections = 0;
-  let port = 0;
+  let listener: ConnectionCounter;
   before(async () => {
-    server = createServer((socket) => {
-      connections++;
-      socket.destroy();
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    port = (server.address() as { port: number }).port;
+    listener = await countConnections();
   });
-  after(() => void server.close());
+  after(() => listener.close());
 
   it(
     "prints the exact position and message, sends nothing and exits 2",
@@ -128,7 +81,7 @@ describe("t4flow run with a broken workflow", () => {
             const file = `tests/fixtures/workflows/invalid/${name}`;
             const report = join(dir, `${name}.report.json`);
             const result = await runCli(
-              ["run", file, "--url", `ws://127.0.0.1:${port}/v1`, "--report", report],
+              ["run", file, "--url", `ws://127.0.0.1:${listener.port}/v1`, "--report", report],
               { T4_API_KEY: SECRET },
             );
             assert.equal(result.code, 2, `${name}: ${result.stderr}`);
@@ -145,7 +98,7 @@ describe("t4flow run with a broken workflow", () => {
           }),
         );
       }
-      assert.equal(connections, 0);
+      assert.equal(listener.count, 0);
     },
   );
 });
