@@ -102,14 +102,14 @@ describe("market data steps against the simulator", () => {
   );
 
   it(
-    "sees the answer to market-by-order: the simulator rejects it",
+    "sees the answer to market-by-order: a snapshot of resting orders",
     { timeout: 60_000 },
     async () => {
       const { report, events } = await run(`
   - subscribe_market_by_order: { ${ES} }
   - expect:
-      message: market_by_order_subscribe_reject
-      where: msg.market_id == "XCME_Eq ES (Z26)"
+      message: market_by_order_snapshot
+      where: msg.market_id == "XCME_Eq ES (Z26)" && msg.orders.size() > 0
       timeout: 5s
   - unsubscribe_market: { ${ES}, by_order: true }
 `);

@@ -1,7 +1,7 @@
 /**
  * The embedded T4 simulator: a local server that speaks the T4 v1 WebSocket protocol (login,
- * heartbeats, market depth, accounts, orders, session tokens) with fault injection, for demos,
- * tests, benchmarks and practice.
+ * heartbeats, market depth and market by order, accounts, orders, session tokens) with fault
+ * injection, for demos, tests, benchmarks and practice.
  *
  * @module
  */
@@ -30,7 +30,10 @@ import {
 } from "../gen/t4/v1/common/enums_pb.ts";
 import type { AccountSubscribe } from "../gen/t4/v1/account/account_pb.ts";
 import type { AuthenticationTokenSchema, LoginRequest } from "../gen/t4/v1/auth/auth_pb.ts";
-import type { MarketDepthSubscribe } from "../gen/t4/v1/market/market_pb.ts";
+import type {
+  MarketByOrderSubscribe,
+  MarketDepthSubscribe,
+} from "../gen/t4/v1/market/market_pb.ts";
 import type {
   OrderBatch,
   OrderPull,
@@ -50,6 +53,7 @@ import {
 } from "./sim_config.ts";
 import { SERVER_FAULT_KINDS, type SimFault, type SimFaultSchedule } from "./sim_fault.ts";
 import { SimMarketBook } from "./sim_market_book.ts";
+import { SimMarketByOrderBook } from "./sim_market_by_order_book.ts";
 import { serveWebSocket, type WsConnection, type WsServer } from "./ws_server.ts";
 
 /** Options of {@linkcode startSimulator}. */
@@ -248,6 +252,8 @@ interface _Session {
   /** Transport faults that make the server stop judging the client's liveness. */
   deaf: boolean;
   subs: Map<string, _Sub>;
+  /** Markets with a market-by-order subscription. */
+  byOrder: Set<string>;
   accounts: Set<string>;
   closed: boolean;
 }
@@ -342,6 +348,7 @@ class _Simulator implements Simulator {
   #users: _UserState[];
   #accounts = new Map<string, _Account>();
   #books = new Map<string, SimMarketBook>();
+  #byOrder = new Map<string, SimMarketByOrderBook>();
   #orders = new Map<string, _Order>();
   #sessions = new Map<WsConnection, _Session>();
   #rng: SeededRandom;
@@ -408,7 +415,18 @@ class _Simulator implements Simulator {
     }
     const depth = options.bookDepth ?? 20;
     (options.markets ?? DEFAULT_SIM_MARKETS).forEach((market, i) => {
-      this.#books.set(market.marketId, new SimMarketBook(market, this.#seed * 1_000 + i, depth));
+      const book = new SimMarketBook(market, this.#seed * 1_000 + i, depth);
+      this.#books.set(market.marketId, book);
+      // Its own PRNG, so depth frames are the same with or without market-by-order; ids are
+      // unique across markets.
+      this.#byOrder.set(
+        market.marketId,
+        new SimMarketByOrderBook(
+          book,
+          (this.#seed * 1_000 + i) ^ 0x0b0b,
+          BigInt(i + 1) * 1_000_000_000n + 1n,
+        ),
+      );
     });
     for (const fault of options.faults ?? []) {
       if (SERVER_FAULT_KINDS.has(fault.kind)) {
@@ -514,6 +532,7 @@ class _Simulator implements Simulator {
       delayMs: 0,
       deaf: false,
       subs: new Map(),
+      byOrder: new Set(),
       accounts: new Set(),
       closed: false,
     };
@@ -570,14 +589,7 @@ class _Simulator implements Simulator {
       case "marketDepthSubscribe":
         return this.#subscribeDepth(session, payload.value);
       case "marketByOrderSubscribe":
-        return this.#send(session, {
-          case: "marketByOrderSubscribeReject",
-          value: {
-            marketId: payload.value.marketId,
-            time: timestampFromMs(this.#clock.now()),
-            mode: MarketMode.NO_PERMISSION,
-          },
-        });
+        return this.#subscribeByOrder(session, payload.value);
       case "accountSubscribe":
         return this.#subscribeAccounts(session, payload.value);
       case "orderSubmit":
@@ -814,12 +826,22 @@ class _Simulator implements Simulator {
     const now = this.#clock.now();
     for (const book of this.#books.values()) {
       const step = book.step();
+      const marketId = book.market.marketId;
+      // Always followed (whether anyone listens or not), so its frames depend only on the seed
+      // and the step; encoded once, only when someone subscribed.
+      const byOrder = this.#byOrder.get(marketId)!.step(step.trade, now);
+      let byOrderBytes: Uint8Array[] | undefined;
       for (const order of [...this.#orders.values()]) {
         if (order.working && order.book === book) this.#match(order);
       }
       for (const session of this.#sessions.values()) {
-        const sub = session.subs.get(book.market.marketId);
-        if (sub === undefined || session.user === undefined) continue;
+        if (session.user === undefined) continue;
+        if (session.byOrder.has(marketId)) {
+          byOrderBytes ??= byOrder.map((payload) => encodeServerMessage({ payload }));
+          for (const bytes of byOrderBytes) this.#sendBytes(session, bytes);
+        }
+        const sub = session.subs.get(marketId);
+        if (sub === undefined) continue;
         const every = _STEP_EVERY[sub.buffer] ?? 1;
         if (sub.buffer !== DepthBuffer.TRADE_ONLY && this.#steps % every === 0) {
           this.#send(session, {
@@ -871,6 +893,36 @@ class _Simulator implements Simulator {
     this.#send(session, { case: "marketHighLow", value: book.highLowMessage(now) });
     const trade = book.tradeMessage(now);
     if (trade !== undefined) this.#send(session, { case: "marketDepthTrade", value: trade });
+  }
+
+  #subscribeByOrder(session: _Session, request: MarketByOrderSubscribe): void {
+    const book = this.#books.get(request.marketId);
+    const now = this.#clock.now();
+    if (
+      book === undefined ||
+      (request.exchangeId !== "" && request.exchangeId !== book.market.exchangeId) ||
+      (request.contractId !== "" && request.contractId !== book.market.contractId)
+    ) {
+      this.#send(session, {
+        case: "marketByOrderSubscribeReject",
+        value: {
+          marketId: request.marketId,
+          time: timestampFromMs(now),
+          mode: MarketMode.REJECTED,
+        },
+      });
+      return;
+    }
+    if (!request.subscribe) {
+      session.byOrder.delete(book.market.marketId);
+      return;
+    }
+    // A repeated subscribe gets a fresh snapshot: how a client recovers from a sequence gap.
+    session.byOrder.add(book.market.marketId);
+    this.#send(session, {
+      case: "marketByOrderSnapshot",
+      value: this.#byOrder.get(book.market.marketId)!.snapshotMessage(now),
+    });
   }
 
   // -- accounts ---------------------------------------------------------------------------------
