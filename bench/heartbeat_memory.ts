@@ -18,7 +18,7 @@
  */
 
 import process from "node:process";
-import type { Clock, TimerHandle } from "../lib/clock.ts";
+import { FakeClock } from "../lib/clock.ts";
 import { T4Client } from "../lib/t4_client.ts";
 import { DEMO_API_KEY, startSimulator } from "../lib/sim/mod.ts";
 
@@ -39,47 +39,6 @@ function _settle(): Promise<void> {
   );
 }
 
-/** `FakeClock` with `setImmediate` settling (see the module documentation). */
-class _FastClock implements Clock {
-  #now: number;
-  #nextId = 1;
-  #timers: { id: number; at: number; callback: () => void }[] = [];
-
-  constructor(start: number) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), callback };
-    this.#timers.push(timer);
-    return timer.id;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.#timers = this.#timers.filter((t) => t.id !== handle);
-  }
-
-  async advance(ms: number): Promise<void> {
-    const target = this.#now + ms;
-    await _settle();
-    for (;;) {
-      let next: { id: number; at: number; callback: () => void } | undefined;
-      for (const t of this.#timers) if (t.at <= target && (!next || t.at < next.at)) next = t;
-      if (next === undefined) break;
-      this.#timers = this.#timers.filter((t) => t !== next);
-      this.#now = next.at;
-      next.callback();
-      await _settle();
-    }
-    this.#now = target;
-    await _settle();
-  }
-}
-
 /**
  * Runs the heartbeat cycles.
  *
@@ -88,7 +47,7 @@ class _FastClock implements Clock {
  */
 export async function runHeartbeatMemory(cycles: number): Promise<Record<string, number>> {
   const heartbeatMs = 20_000;
-  const clock = new _FastClock(Date.UTC(2026, 0, 6, 12));
+  const clock = new FakeClock(Date.UTC(2026, 0, 6, 12), { settle: _settle });
   await using sim = await startSimulator({ seed: 1, clock, heartbeatMs, depthIntervalMs: 1e12 });
   const client = new T4Client({
     url: sim.url,
