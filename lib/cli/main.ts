@@ -12,7 +12,7 @@ import { parseDuration } from "../workflow/duration.ts";
 import { parseEnvFile } from "../workflow/env_file.ts";
 import { loadWorkflow, type Workflow } from "../workflow/load_workflow.ts";
 import { REPORT_VERSION, type RunReport, T4FLOW_VERSION } from "../workflow/run_report.ts";
-import { EXIT_CODES, runWorkflow } from "../workflow/run_workflow.ts";
+import { EXIT_CODES, invalidRunReport, runWorkflow } from "../workflow/run_workflow.ts";
 import {
   formatDiagnostic,
   type WorkflowDiagnostic,
@@ -335,28 +335,13 @@ async function _run(args: readonly string[], io: CliIo): Promise<number> {
         `t4flow: ${file} is invalid (${_count(error.errors.length, "error")}): nothing was sent\n`,
       );
     }
-    const invalid: RunReport = {
-      report_version: REPORT_VERSION,
-      tool: { name: "t4flow", version: T4FLOW_VERSION },
+    const invalid = invalidRunReport({
       workflow: { name: "", file, version: 1 },
       target: "",
-      started_at: startedAt.toISOString(),
-      ended_at: new Date().toISOString(),
-      duration_ms: Date.now() - startedAt.getTime(),
-      status: "invalid",
-      exit_code: EXIT_CODES.invalid,
-      steps: [],
-      counts: {
-        reconnects: 0,
-        disconnects: 0,
-        heartbeats_sent: 0,
-        heartbeats_received: 0,
-        frame_errors: 0,
-        stale: 0,
-      },
-      alerts: [],
+      startedAt: startedAt.getTime(),
+      endedAt: Date.now(),
       diagnostics: error.diagnostics,
-    };
+    });
     if (values.report !== undefined) _writeReport(values.report, invalid, io);
     if (values.junit !== undefined) _writeJunit(values.junit, invalid, io);
     return EXIT_CODES.invalid;

@@ -859,14 +859,23 @@ class _Simulator implements Simulator {
     }
   }
 
-  #subscribeDepth(session: _Session, request: MarketDepthSubscribe): void {
+  /** The book of the requested market, or `undefined` when the market, exchange or contract is unknown. */
+  #bookFor(
+    request: { marketId: string; exchangeId: string; contractId: string },
+  ): SimMarketBook | undefined {
     const book = this.#books.get(request.marketId);
-    const now = this.#clock.now();
     if (
       book === undefined ||
       (request.exchangeId !== "" && request.exchangeId !== book.market.exchangeId) ||
       (request.contractId !== "" && request.contractId !== book.market.contractId)
-    ) {
+    ) return undefined;
+    return book;
+  }
+
+  #subscribeDepth(session: _Session, request: MarketDepthSubscribe): void {
+    const book = this.#bookFor(request);
+    const now = this.#clock.now();
+    if (book === undefined) {
       this.#send(session, {
         case: "marketDepthSubscribeReject",
         value: {
@@ -896,13 +905,9 @@ class _Simulator implements Simulator {
   }
 
   #subscribeByOrder(session: _Session, request: MarketByOrderSubscribe): void {
-    const book = this.#books.get(request.marketId);
+    const book = this.#bookFor(request);
     const now = this.#clock.now();
-    if (
-      book === undefined ||
-      (request.exchangeId !== "" && request.exchangeId !== book.market.exchangeId) ||
-      (request.contractId !== "" && request.contractId !== book.market.contractId)
-    ) {
+    if (book === undefined) {
       this.#send(session, {
         case: "marketByOrderSubscribeReject",
         value: {

@@ -29,6 +29,7 @@ import {
   T4FLOW_VERSION,
 } from "./run_report.ts";
 import { MessageHub, type MessageSource } from "./message_hub.ts";
+import type { WorkflowDiagnostic } from "./workflow_diagnostic.ts";
 import { workflowOrderDiagnostics } from "./workflow_orders.ts";
 import {
   clientEndedError,
@@ -51,6 +52,69 @@ export const EXIT_CODES = {
   /** Interrupted (Ctrl-C, SIGTERM). */
   interrupted: 130,
 } as const;
+
+/** What {@linkcode invalidRunReport} needs to know. */
+export interface InvalidRunReportInput {
+  /** The workflow, as far as it could be read (`name` may be empty). */
+  workflow: RunReport["workflow"];
+  /** The endpoint, or `""` when it is not known. */
+  target: string;
+  /** When the run started, in milliseconds since the epoch. */
+  startedAt: number;
+  /** When it was refused, in milliseconds since the epoch. */
+  endedAt: number;
+  /** Why it is invalid (errors and warnings). */
+  diagnostics: readonly WorkflowDiagnostic[];
+}
+
+/**
+ * Builds the report of a run that was refused before anything was sent: status `invalid`, exit
+ * code 2, no steps, zero counts.
+ *
+ * @param input The workflow, target, times and diagnostics.
+ * @returns The report.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { invalidRunReport } from "../../mod.ts";
+ *
+ * const report = invalidRunReport({
+ *   workflow: { name: "w", file: "w.yaml", version: 1 },
+ *   target: "env:sim",
+ *   startedAt: 0,
+ *   endedAt: 5,
+ *   diagnostics: [],
+ * });
+ * assert.equal(report.status, "invalid");
+ * assert.equal(report.exit_code, 2);
+ * assert.equal(report.duration_ms, 5);
+ * ```
+ */
+export function invalidRunReport(input: InvalidRunReportInput): RunReport {
+  return {
+    report_version: REPORT_VERSION,
+    tool: { name: "t4flow", version: T4FLOW_VERSION },
+    workflow: input.workflow,
+    target: input.target,
+    started_at: new Date(input.startedAt).toISOString(),
+    ended_at: new Date(input.endedAt).toISOString(),
+    duration_ms: input.endedAt - input.startedAt,
+    status: "invalid",
+    exit_code: EXIT_CODES.invalid,
+    steps: [],
+    counts: {
+      reconnects: 0,
+      disconnects: 0,
+      heartbeats_sent: 0,
+      heartbeats_received: 0,
+      frame_errors: 0,
+      stale: 0,
+    },
+    alerts: [],
+    diagnostics: input.diagnostics,
+  };
+}
 
 /** Options of {@linkcode runWorkflow}. */
 export interface RunWorkflowOptions {
@@ -161,28 +225,13 @@ export async function runWorkflow(
     allowLiveOrders: options.allowLiveOrders === true,
   });
   if (guard.length > 0) {
-    return {
-      report_version: REPORT_VERSION,
-      tool: { name: "t4flow", version: T4FLOW_VERSION },
+    return invalidRunReport({
       workflow: { name: workflow.name, file: workflow.file, version: workflow.version },
       target,
-      started_at: new Date(startedAt).toISOString(),
-      ended_at: new Date(clock.now()).toISOString(),
-      duration_ms: clock.now() - startedAt,
-      status: "invalid",
-      exit_code: EXIT_CODES.invalid,
-      steps: [],
-      counts: {
-        reconnects: 0,
-        disconnects: 0,
-        heartbeats_sent: 0,
-        heartbeats_received: 0,
-        frame_errors: 0,
-        stale: 0,
-      },
-      alerts: [],
+      startedAt,
+      endedAt: clock.now(),
       diagnostics: [...workflow.warnings, ...guard],
-    };
+    });
   }
 
   const counts = { disconnects: 0, stale: 0 };
