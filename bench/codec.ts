@@ -13,10 +13,10 @@
 import process from "node:process";
 import { readFileSync } from "node:fs";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { decodeServerFrame, encodeClientMessage } from "../lib/frame_codec.ts";
-import { FrameError } from "../lib/frame_error.ts";
-import { MarketDepthSchema, ServerMessageSchema } from "../lib/proto.ts";
-import { decodeMarketDepthFast } from "../lib/gen/t4/v1/service_t4fast.ts";
+import { decodeServerFrame, encodeClientMessage } from "../lib/protocol/frame_codec.ts";
+import { FrameError } from "../lib/protocol/frame_error.ts";
+import { MarketDepthSchema, ServerMessageSchema } from "../lib/protocol/proto.ts";
+import { decodeMarketDepthFast } from "../lib/protocol/gen/t4/v1/service_t4fast.ts";
 
 /** Median messages per second of `fn` over `rounds` rounds of `iterations` calls. */
 export function measure(fn: () => number, iterations: number, rounds: number): number {

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEMO_API_KEY, startSimulator } from "../lib/sim/mod.ts";
+import { DEMO_API_KEY, startSimulator } from "../lib/sim/cli.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -95,7 +95,7 @@ export async function runColdStart(runs: number): Promise<Record<string, number 
   const hello = join(work, "hello");
   await attempt(
     "compileBinaryMs",
-    () => _time("bun", ["build", "--compile", "mod.ts", "--outfile", binary], 1),
+    () => _time("bun", ["build", "--compile", "cli.ts", "--outfile", binary], 1),
   );
   await attempt(
     "compileHelloMs",
@@ -104,10 +104,10 @@ export async function runColdStart(runs: number): Promise<Record<string, number 
   await attempt("denoHelloMs", () => _time("deno", ["run", "--quiet", "bench/hello.ts"], runs));
   attempt(
     "denoRunMs",
-    () => _time("deno", ["run", "-A", "--quiet", "mod.ts", "run", workflow], runs),
+    () => _time("deno", ["run", "-A", "--quiet", "cli.ts", "run", workflow], runs),
   );
   await attempt("bunHelloMs", () => _time("bun", ["bench/hello.ts"], runs));
-  await attempt("bunRunMs", () => _time("bun", ["mod.ts", "run", workflow], runs));
+  await attempt("bunRunMs", () => _time("bun", ["cli.ts", "run", workflow], runs));
   await attempt("binaryHelloMs", () => _time(hello, [], runs));
   await attempt("binaryRunMs", () => _time(binary, ["run", workflow], runs));
   rmSync(work, { recursive: true, force: true });

@@ -14,9 +14,9 @@
 
 import process from "node:process";
 import { fromBinary } from "@bufbuild/protobuf";
-import { decodeServerFrame } from "../lib/frame_codec.ts";
-import { FrameError } from "../lib/frame_error.ts";
-import { type ServerMessage, ServerMessageSchema } from "../lib/proto.ts";
+import { decodeServerFrame } from "../lib/protocol/frame_codec.ts";
+import { FrameError } from "../lib/protocol/frame_error.ts";
+import { type ServerMessage, ServerMessageSchema } from "../lib/protocol/proto.ts";
 
 /** How each frame is handled. */
 export type E2eMode = "raw" | "fromBinary" | "fast";

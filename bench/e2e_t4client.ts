@@ -13,7 +13,7 @@
  */
 
 import process from "node:process";
-import { T4Client } from "../lib/t4_client.ts";
+import { T4Client } from "../lib/client/t4_client.ts";
 
 /**
  * Runs one flood through a `T4Client`.

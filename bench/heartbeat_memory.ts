@@ -18,8 +18,8 @@
  */
 
 import process from "node:process";
-import { FakeClock } from "../lib/clock.ts";
-import { T4Client } from "../lib/t4_client.ts";
+import { FakeClock } from "../lib/runtime/clock.ts";
+import { T4Client } from "../lib/client/t4_client.ts";
 import { DEMO_API_KEY, startSimulator } from "../lib/sim/mod.ts";
 
 function _memory(): { heapUsedMiB: number; rssMiB: number } {

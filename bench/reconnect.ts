@@ -11,7 +11,7 @@
  */
 
 import process from "node:process";
-import { T4Client } from "../lib/t4_client.ts";
+import { T4Client } from "../lib/client/t4_client.ts";
 import { DEFAULT_SIM_MARKETS, DEMO_API_KEY, startSimulator } from "../lib/sim/mod.ts";
 
 function _median(values: number[]): number {

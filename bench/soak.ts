@@ -24,10 +24,10 @@
 import process from "node:process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { FakeClock, systemClock } from "../lib/clock.ts";
-import { T4Client } from "../lib/t4_client.ts";
-import type { StatusEvent } from "../lib/status_event.ts";
-import { DepthBuffer } from "../lib/proto.ts";
+import { FakeClock, systemClock } from "../lib/runtime/clock.ts";
+import { T4Client } from "../lib/client/t4_client.ts";
+import type { StatusEvent } from "../lib/client/status_event.ts";
+import { DepthBuffer } from "../lib/protocol/proto.ts";
 import { parseWorkflow } from "../lib/workflow/load_workflow.ts";
 import { runWorkflow } from "../lib/workflow/run_workflow.ts";
 import type { RunReport } from "../lib/workflow/run_report.ts";

@@ -1,5 +1,5 @@
 /**
- * Regenerates `lib/gen/` from `proto/` through the `buf` CLI (`buf.gen.yaml`) with two plugins:
+ * Regenerates `lib/protocol/gen/` from `proto/` through the `buf` CLI (`buf.gen.yaml`) with two plugins:
  * `@bufbuild/protoc-gen-es` (message types and schemas) and `scripts/protoc-gen-t4fast.ts`
  * (specialized decoders for the hot server messages, run with this same `deno`).
  *
@@ -27,13 +27,13 @@ async function run(cmd: string, args: string[]): Promise<string> {
 await run("node_modules/.bin/buf", ["generate"]);
 
 if (check) {
-  const status = await run("git", ["status", "--porcelain", "--", "lib/gen"]);
+  const status = await run("git", ["status", "--porcelain", "--", "lib/protocol/gen"]);
   if (status.trim() !== "") {
     console.error(
-      "Cannot accept lib/gen as it differs from what proto/ generates: run `deno task gen` and commit\n" +
+      "Cannot accept lib/protocol/gen as it differs from what proto/ generates: run `deno task gen` and commit\n" +
         status,
     );
     Deno.exit(1);
   }
-  console.log("lib/gen is up to date with proto/");
+  console.log("lib/protocol/gen is up to date with proto/");
 }

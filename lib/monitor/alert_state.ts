@@ -114,7 +114,7 @@ export interface AlertTransition {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { initialAlertState } from "../../mod.ts";
+ * import { initialAlertState } from "./alert_state.ts";
  *
  * assert.equal(initialAlertState("session-check").firing, false);
  * ```
@@ -134,7 +134,7 @@ export function initialAlertState(check: string): AlertState {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { alertPolicy } from "../../mod.ts";
+ * import { alertPolicy } from "./alert_state.ts";
  *
  * assert.deepEqual(alertPolicy({ failureThreshold: 3 }), {
  *   failureThreshold: 3,
@@ -181,7 +181,7 @@ export function alertPolicy(policy: Partial<AlertPolicy> = {}): AlertPolicy {
  * @example Fire after two failures, remind hourly, resolve after one success
  * ```ts
  * import assert from "node:assert/strict";
- * import { advanceAlertState, initialAlertState } from "../../mod.ts";
+ * import { advanceAlertState, initialAlertState } from "./alert_state.ts";
  *
  * const policy = { failureThreshold: 2, successThreshold: 1, reminderIntervalMs: 3_600_000 };
  * const fail = { status: "failure", reason: "login: LOCKED_OUT" } as const;

@@ -21,7 +21,7 @@ import type { MonitorEvent } from "./run_monitor.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatMonitorEvent } from "../../mod.ts";
+ * import { formatMonitorEvent } from "./monitor_output.ts";
  *
  * const skipped = {
  *   type: "skipped",
@@ -109,7 +109,8 @@ function _jsonEvent(event: MonitorEvent): Record<string, unknown> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { runFailureReason, type RunReport } from "../../mod.ts";
+ * import { runFailureReason } from "./monitor_output.ts";
+ * import { type RunReport } from "../workflow/run_report.ts";
  *
  * const report = {
  *   status: "failed",
@@ -137,7 +138,7 @@ export function runFailureReason(report: RunReport): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { monitorAlertVariables } from "../../mod.ts";
+ * import { monitorAlertVariables } from "./monitor_output.ts";
  *
  * const variables = monitorAlertVariables({
  *   kind: "resolved",

@@ -9,8 +9,11 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../clock.ts";
-import { DEFAULT_MAINTENANCE_WINDOW, type MaintenanceWindow } from "../maintenance_window.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import {
+  DEFAULT_MAINTENANCE_WINDOW,
+  type MaintenanceWindow,
+} from "../client/maintenance_window.ts";
 import { parseDuration } from "../workflow/duration.ts";
 import {
   advanceAlertState,
@@ -95,7 +98,7 @@ export class MonitorUsageError extends Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseMonitorFlags } from "../../mod.ts";
+ * import { parseMonitorFlags } from "./run_monitor.ts";
  *
  * const options = parseMonitorFlags({ every: "5m", state: "check.state.json", failAfter: "2" });
  * assert.equal(options?.schedule?.kind, "every");
@@ -248,7 +251,7 @@ export interface MonitorHooks<A> {
  * @example One cron-style run with an in-memory state
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseMonitorFlags, runMonitor } from "../../mod.ts";
+ * import { parseMonitorFlags, runMonitor } from "./run_monitor.ts";
  *
  * const options = parseMonitorFlags({ inMaintenance: "run" })!;
  * const sent: string[] = [];

@@ -59,7 +59,7 @@ export const MIN_EVERY_MS = 1000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseEvery } from "../../mod.ts";
+ * import { parseEvery } from "./schedule.ts";
  *
  * assert.deepEqual(parseEvery("5m"), { kind: "every", everyMs: 300_000, text: "5m" });
  * assert.throws(() => parseEvery("5"), /'--every' must be a duration/);
@@ -88,7 +88,7 @@ export function parseEvery(text: string): Schedule {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { nextRunAt, parseCron } from "../../mod.ts";
+ * import { nextRunAt, parseCron } from "./schedule.ts";
  *
  * const schedule = parseCron("*\/5 * * * *", "UTC");
  * const next = nextRunAt(schedule, Date.parse("2026-11-25T10:01:00Z"));
@@ -156,7 +156,7 @@ function _cron(expression: string, timeZone: string | undefined): Cron {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { nextRunAt, parseEvery } from "../../mod.ts";
+ * import { nextRunAt, parseEvery } from "./schedule.ts";
  *
  * assert.equal(nextRunAt(parseEvery("5m"), 1_000), 301_000);
  * ```

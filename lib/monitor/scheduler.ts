@@ -6,12 +6,12 @@
  * @module
  */
 
-import { type Clock, sleep, systemClock } from "../clock.ts";
+import { type Clock, sleep, systemClock } from "../runtime/clock.ts";
 import {
   DEFAULT_MAINTENANCE_WINDOW,
   maintenanceEnd,
   type MaintenanceWindow,
-} from "../maintenance_window.ts";
+} from "../client/maintenance_window.ts";
 import { nextRunAt, type Schedule } from "./schedule.ts";
 
 /** What a check run gets from the scheduler. */
@@ -112,7 +112,9 @@ export interface ScheduledSummary {
  * @example Three runs, five minutes apart, on a fake clock
  * ```ts
  * import assert from "node:assert/strict";
- * import { FakeClock, parseEvery, runScheduled } from "../../mod.ts";
+ * import { parseEvery } from "./schedule.ts";
+ * import { runScheduled } from "./scheduler.ts";
+ * import { FakeClock } from "../runtime/clock.ts";
  *
  * // A Wednesday (outside the maintenance window).
  * const clock = new FakeClock(Date.parse("2026-11-25T12:00:00Z"));
@@ -238,7 +240,8 @@ function _firstSlotAtOrAfter(schedule: Schedule, slot: number, atMs: number): nu
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_MAINTENANCE_WINDOW, maintenanceSkipUntil } from "../../mod.ts";
+ * import { DEFAULT_MAINTENANCE_WINDOW } from "../client/maintenance_window.ts";
+ * import { maintenanceSkipUntil } from "./scheduler.ts";
  *
  * const saturday = Date.parse("2026-11-28T16:00:00Z");
  * assert.equal(maintenanceSkipUntil(DEFAULT_MAINTENANCE_WINDOW, saturday), Date.parse("2026-11-29T18:00:00Z"));

@@ -9,7 +9,7 @@
 
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { t4flowLogger } from "../logger.ts";
+import { t4flowLogger } from "../runtime/logger.ts";
 import {
   advanceAlertState,
   type AlertNotification,
@@ -76,7 +76,7 @@ export interface AlertStateRead {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { readAlertStateFile } from "../../mod.ts";
+ * import { readAlertStateFile } from "./state_store.ts";
  *
  * const { state, warnings } = await readAlertStateFile("/nonexistent/t4flow-state.json", "check");
  * assert.equal(state.firing, false);
@@ -155,7 +155,8 @@ export async function readAlertStateFile(path: string, check: string): Promise<A
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { initialAlertState, readAlertStateFile, writeAlertStateFile } from "../../mod.ts";
+ * import { initialAlertState } from "./alert_state.ts";
+ * import { readAlertStateFile, writeAlertStateFile } from "./state_store.ts";
  *
  * const dir = await mkdtemp(join(tmpdir(), "t4flow-"));
  * const path = join(dir, "state.json");
@@ -228,7 +229,7 @@ export interface AlertStateUpdate {
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { updateAlertStateFile } from "../../mod.ts";
+ * import { updateAlertStateFile } from "./state_store.ts";
  *
  * const dir = await mkdtemp(join(tmpdir(), "t4flow-"));
  * const path = join(dir, "state.json");

@@ -14,9 +14,9 @@
  * @module
  */
 
-import type { Clock } from "../clock.ts";
-import { redactSecrets } from "../credentials.ts";
-import { LOGIN_RESULT_NAME_LIST } from "../login_result.ts";
+import type { Clock } from "../runtime/clock.ts";
+import { redactSecrets } from "../client/credentials.ts";
+import { LOGIN_RESULT_NAME_LIST } from "../protocol/login_result.ts";
 import {
   AlertDispatcher,
   type AlertIo,
@@ -73,7 +73,8 @@ export const MONITOR_HELP = `Monitor options (scheduled checks):
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { monitorFlagsFromArgs, parseMonitorFlags } from "../../mod.ts";
+ * import { parseMonitorFlags } from "./run_monitor.ts";
+ * import { monitorFlagsFromArgs } from "./workflow_monitor.ts";
  *
  * const flags = monitorFlagsFromArgs({ json: true, every: "5m", "fail-after": "2" });
  * assert.deepEqual(flags, { every: "5m", failAfter: "2" });
@@ -118,7 +119,7 @@ const _GATED = new Set<string>([
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { isMonitorGatedAlert } from "../../mod.ts";
+ * import { isMonitorGatedAlert } from "./workflow_monitor.ts";
  *
  * assert.equal(isMonitorGatedAlert("LOCKED_OUT"), true);
  * assert.equal(isMonitorGatedAlert("disconnected"), false);
@@ -173,7 +174,9 @@ export interface WorkflowMonitorOptions {
  * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { dirname, join } from "node:path";
- * import { parseMonitorFlags, parseWorkflow, runWorkflowMonitor } from "../../mod.ts";
+ * import { parseMonitorFlags } from "./run_monitor.ts";
+ * import { runWorkflowMonitor } from "./workflow_monitor.ts";
+ * import { parseWorkflow } from "../workflow/load_workflow.ts";
  *
  * const workflow = parseWorkflow(
  *   "version: 1\nname: w\nconnection: { env: sim, auth: { api_key: '${K}' } }\nsteps: [login]\nalerts:\n  - on: failed\n    to: [stdout]\n",

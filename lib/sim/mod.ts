@@ -21,6 +21,6 @@ export * from "./sim_fault.ts";
 export * from "./ws_server.ts";
 export * from "./sim_command.ts";
 // Types named in the simulator's public signatures, so that this entry point documents them.
-export type { Clock, TimerHandle } from "../clock.ts";
-export type { LOGIN_RESULT_NAMES, LoginResultName } from "../login_result.ts";
-export type { LoginResult } from "../gen/t4/v1/common/enums_pb.ts";
+export type { Clock, TimerHandle } from "../runtime/clock.ts";
+export type { LOGIN_RESULT_NAMES, LoginResultName } from "../protocol/login_result.ts";
+export type { LoginResult } from "../protocol/gen/t4/v1/common/enums_pb.ts";

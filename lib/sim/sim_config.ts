@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { LOGIN_RESULT_NAME_LIST, type LoginResultName } from "../login_result.ts";
+import { LOGIN_RESULT_NAME_LIST, type LoginResultName } from "../protocol/login_result.ts";
 import type { SimFaultSchedule } from "./sim_fault.ts";
 
 /** A user the simulator accepts, by API key or by firm/username/password/app/license. */

@@ -13,13 +13,13 @@ import {
   type DepthBuffer,
   DepthLevels,
   MarketMode,
-} from "../gen/t4/v1/common/enums_pb.ts";
+} from "../protocol/gen/t4/v1/common/enums_pb.ts";
 import type {
   MarketDepthSchema,
   MarketDepthTradeSchema,
   MarketDetailsSchema,
   MarketHighLowSchema,
-} from "../gen/t4/v1/market/market_pb.ts";
+} from "../protocol/gen/t4/v1/market/market_pb.ts";
 import { SeededRandom } from "./seeded_random.ts";
 import type { SimMarket } from "./sim_config.ts";
 

@@ -8,13 +8,13 @@
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { BidOffer, MarketMode } from "../gen/t4/v1/common/enums_pb.ts";
+import { BidOffer, MarketMode } from "../protocol/gen/t4/v1/common/enums_pb.ts";
 import {
   type MarketByOrderSnapshotSchema,
   type MarketByOrderTradeSchema,
   MarketByOrderUpdate_UpdateType,
   type MarketByOrderUpdateSchema,
-} from "../gen/t4/v1/market/market_pb.ts";
+} from "../protocol/gen/t4/v1/market/market_pb.ts";
 import { SeededRandom } from "./seeded_random.ts";
 import type { SimMarketBook, SimTrade } from "./sim_market_book.ts";
 
@@ -62,7 +62,7 @@ export function ordersForVolume(volume: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { BidOffer } from "../gen/t4/v1/common/enums_pb.ts";
+ * import { BidOffer } from "../protocol/gen/t4/v1/common/enums_pb.ts";
  * import { DEFAULT_SIM_MARKETS } from "./sim_config.ts";
  * import { SimMarketBook } from "./sim_market_book.ts";
  * import { SimMarketByOrderBook } from "./sim_market_by_order_book.ts";

@@ -8,9 +8,13 @@
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
-import { decodeClientFrame, encodeServerMessage, type ServerMessageInit } from "../frame_codec.ts";
-import { FrameError } from "../frame_error.ts";
+import { type Clock, systemClock, type TimerHandle } from "../runtime/clock.ts";
+import {
+  decodeClientFrame,
+  encodeServerMessage,
+  type ServerMessageInit,
+} from "../protocol/frame_codec.ts";
+import { FrameError } from "../protocol/frame_error.ts";
 import {
   AccountEnabled,
   AccountMode,
@@ -27,22 +31,25 @@ import {
   PriceType,
   TimeType,
   UDSStatus,
-} from "../gen/t4/v1/common/enums_pb.ts";
-import type { AccountSubscribe } from "../gen/t4/v1/account/account_pb.ts";
-import type { AuthenticationTokenSchema, LoginRequest } from "../gen/t4/v1/auth/auth_pb.ts";
+} from "../protocol/gen/t4/v1/common/enums_pb.ts";
+import type { AccountSubscribe } from "../protocol/gen/t4/v1/account/account_pb.ts";
+import type {
+  AuthenticationTokenSchema,
+  LoginRequest,
+} from "../protocol/gen/t4/v1/auth/auth_pb.ts";
 import type {
   MarketByOrderSubscribe,
   MarketDepthSubscribe,
-} from "../gen/t4/v1/market/market_pb.ts";
+} from "../protocol/gen/t4/v1/market/market_pb.ts";
 import type {
   OrderBatch,
   OrderPull,
   OrderRevise,
   OrderSubmit,
   OrderSubmit_Order,
-} from "../gen/t4/v1/orderrouting/orderrouting_pb.ts";
-import type { ClientMessage } from "../gen/t4/v1/service_pb.ts";
-import { parseLoginResultName } from "../login_result.ts";
+} from "../protocol/gen/t4/v1/orderrouting/orderrouting_pb.ts";
+import type { ClientMessage } from "../protocol/gen/t4/v1/service_pb.ts";
+import { parseLoginResultName } from "../protocol/login_result.ts";
 import { SeededRandom } from "./seeded_random.ts";
 import {
   DEFAULT_SIM_MARKETS,
@@ -310,9 +317,10 @@ const _STEP_EVERY: Partial<Record<DepthBuffer, number>> = {
  * @example Log in with the demo API key
  * ```ts
  * import assert from "node:assert/strict";
- * import { decodeServerFrame, encodeClientMessage } from "../frame_codec.ts";
- * import { FrameError } from "../frame_error.ts";
- * import { DEMO_API_KEY, startSimulator } from "./mod.ts";
+ * import { decodeServerFrame, encodeClientMessage } from "../protocol/frame_codec.ts";
+ * import { FrameError } from "../protocol/frame_error.ts";
+ * import { DEMO_API_KEY } from "./sim_config.ts";
+ * import { startSimulator } from "./simulator.ts";
  *
  * await using sim = await startSimulator({ seed: 7 });
  * const ws = new WebSocket(sim.url);

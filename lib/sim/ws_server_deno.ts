@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { NativeEvents, NativeServer, NativeWs } from "./ws_server.ts";
+import type { NativeEvents, NativeServer, NativeWs } from "./ws_native.ts";
 
 interface _DenoWebSocket extends EventTarget {
   binaryType: string;

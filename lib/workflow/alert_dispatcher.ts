@@ -11,7 +11,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AlertSink, Workflow, WorkflowAlert } from "./load_workflow.ts";
 import type { AlertDelivery, AlertReport } from "./run_report.ts";
-import { LOGIN_RESULT_NAME_LIST } from "../login_result.ts";
+import { LOGIN_RESULT_NAME_LIST } from "../protocol/login_result.ts";
 
 /** Values `{{ name }}` templates can use; absent ones render as an empty string. */
 export type AlertVariables = Partial<Record<string, string | number>>;
@@ -46,7 +46,7 @@ export interface AlertIo {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { renderTemplate } from "../../mod.ts";
+ * import { renderTemplate } from "./alert_dispatcher.ts";
  *
  * assert.equal(renderTemplate("locked out: {{ error_message }}", { error_message: "3 tries" }), "locked out: 3 tries");
  * ```
@@ -67,7 +67,8 @@ const _LOGIN_NAMES = new Set<string>(LOGIN_RESULT_NAME_LIST);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { AlertDispatcher, parseWorkflow } from "../../mod.ts";
+ * import { AlertDispatcher } from "./alert_dispatcher.ts";
+ * import { parseWorkflow } from "./load_workflow.ts";
  *
  * const workflow = parseWorkflow(
  *   "version: 1\nname: w\nconnection: { env: sim, auth: { api_key: '${K}' } }\nsteps: [login]\nalerts:\n  - on: LOCKED_OUT\n    message: 'locked: {{ error_message }}'\n    to: [stdout]\n",

@@ -16,7 +16,7 @@ import type { parse } from "@bufbuild/cel";
 import {
   LoginResponse_AccountSchema,
   LoginResponse_ExchangeSchema,
-} from "../gen/t4/v1/auth/auth_pb.ts";
+} from "../protocol/gen/t4/v1/auth/auth_pb.ts";
 import { type CelDiagnostic, celDiagnostic, type CelDiagnosticCode } from "./cel_diagnostic.ts";
 import { T4_CEL_REGISTRY } from "./cel_payload.ts";
 import { didYouMean } from "./did_you_mean.ts";
@@ -206,7 +206,7 @@ export interface CelCheckResult {
  * ```ts
  * import assert from "node:assert/strict";
  * import { parse } from "@bufbuild/cel";
- * import { MarketDepthSchema } from "../../mod.ts";
+ * import { MarketDepthSchema } from "../protocol/proto.ts";
  * import { checkCelAst } from "./cel_checker.ts";
  *
  * const source = "msg.bidz.size() > 0";

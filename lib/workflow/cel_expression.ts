@@ -44,7 +44,7 @@ import { strings } from "@bufbuild/cel/ext";
 import type { Message } from "@bufbuild/protobuf";
 import { isReflectMessage } from "@bufbuild/protobuf/reflect";
 import { timestampFromMs, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import type { Session } from "../session.ts";
+import type { Session } from "../client/session.ts";
 import { type CelDiagnostic, celDiagnostic, celLineColumn } from "./cel_diagnostic.ts";
 import { CEL_NAMESPACE, type CelParsedExpr, checkCelAst } from "./cel_checker.ts";
 import { type CelPayloadCase, resolveCelPayloadCase, T4_CEL_REGISTRY } from "./cel_payload.ts";
@@ -355,7 +355,7 @@ export function compileCelCondition(
  * ```ts
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { MarketDepthSchema } from "../../mod.ts";
+ * import { MarketDepthSchema } from "../protocol/proto.ts";
  * import { compileCelExpression, evaluateCel } from "./cel_expression.ts";
  *
  * const compiled = compileCelExpression("msg.bids[0].volume * 2", { payloadCase: "market_depth" });
@@ -430,7 +430,7 @@ export function evaluateCel(
  * ```ts
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { AccountUpdateSchema } from "../../mod.ts";
+ * import { AccountUpdateSchema } from "../protocol/proto.ts";
  * import { compileCelCondition, evaluateCelCondition } from "./cel_expression.ts";
  *
  * const compiled = compileCelCondition("msg.margin / msg.balance < 0.8", { payloadCase: "account_update" });

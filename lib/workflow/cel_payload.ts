@@ -6,7 +6,7 @@
  */
 
 import { createRegistry, type DescFile, type DescMessage, type Registry } from "@bufbuild/protobuf";
-import { file_t4_v1_service, ServerMessageSchema } from "../gen/t4/v1/service_pb.ts";
+import { file_t4_v1_service, ServerMessageSchema } from "../protocol/gen/t4/v1/service_pb.ts";
 import { type CelDiagnostic, celDiagnostic } from "./cel_diagnostic.ts";
 import { didYouMean } from "./did_you_mean.ts";
 

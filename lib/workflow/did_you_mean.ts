@@ -15,7 +15,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { didYouMean } from "../../mod.ts";
+ * import { didYouMean } from "./did_you_mean.ts";
  *
  * assert.equal(didYouMean("heartbeet", ["url", "heartbeat", "auth"]), "heartbeat");
  * assert.equal(didYouMean("zzz", ["url", "heartbeat"]), undefined);

@@ -6,13 +6,13 @@
  * @module
  */
 
-import type { ClientMessageInit } from "../frame_codec.ts";
+import type { ClientMessageInit } from "../protocol/frame_codec.ts";
 import {
   AccountSubscribeType,
   DepthBuffer,
   DepthLevels,
   UPLMode,
-} from "../gen/t4/v1/common/enums_pb.ts";
+} from "../protocol/gen/t4/v1/common/enums_pb.ts";
 import type { Workflow } from "./load_workflow.ts";
 import {
   type OrderArgs,
@@ -46,7 +46,8 @@ function _stored(name: string) {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { dryRunMessages, parseWorkflow } from "../../mod.ts";
+ * import { dryRunMessages } from "./dry_run.ts";
+ * import { parseWorkflow } from "./load_workflow.ts";
  *
  * const workflow = parseWorkflow(
  *   "version: 1\nname: w\nconnection: { env: sim, auth: { api_key: '${K}' } }\nsteps: [login, { sleep: 1s }]\n",
@@ -198,7 +199,8 @@ export interface DryRunStep {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { dryRunSteps, parseWorkflow } from "../../mod.ts";
+ * import { dryRunSteps } from "./dry_run.ts";
+ * import { parseWorkflow } from "./load_workflow.ts";
  *
  * const workflow = parseWorkflow(
  *   "version: 1\nname: w\nconnection: { env: sim, auth: { api_key: '${K}' } }\nsteps:\n  - login\n  - subscribe_accounts: [A1]\n",
@@ -229,7 +231,8 @@ export function dryRunSteps(workflow: Workflow): DryRunStep[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { dryRunLines, parseWorkflow } from "../../mod.ts";
+ * import { dryRunLines } from "./dry_run.ts";
+ * import { parseWorkflow } from "./load_workflow.ts";
  *
  * const workflow = parseWorkflow(
  *   "version: 1\nname: w\nconnection: { env: sim, auth: { api_key: '${K}' } }\nsteps: [login]\n",

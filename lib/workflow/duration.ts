@@ -18,7 +18,7 @@ const _UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000,
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseDuration } from "../../mod.ts";
+ * import { parseDuration } from "./duration.ts";
  *
  * assert.equal(parseDuration("250ms"), 250);
  * assert.equal(parseDuration("5m"), 300_000);
@@ -41,7 +41,7 @@ export function parseDuration(text: string): number | undefined {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatDuration } from "../../mod.ts";
+ * import { formatDuration } from "./duration.ts";
  *
  * assert.equal(formatDuration(250), "250 ms");
  * assert.equal(formatDuration(1_500), "1.5 s");

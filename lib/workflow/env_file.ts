@@ -16,7 +16,7 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseEnvFile } from "../../mod.ts";
+ * import { parseEnvFile } from "./env_file.ts";
  *
  * assert.deepEqual(parseEnvFile("# keys\nexport T4_API_KEY='abc'\nURL=ws://x # note\n"), {
  *   T4_API_KEY: "abc",

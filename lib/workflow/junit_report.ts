@@ -31,7 +31,7 @@ const _seconds = (ms: number) => (ms / 1000).toFixed(3);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { junitXml } from "../../mod.ts";
+ * import { junitXml } from "./junit_report.ts";
  *
  * const xml = junitXml({
  *   report_version: 1, tool: { name: "t4flow", version: "0" },

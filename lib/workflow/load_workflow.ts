@@ -25,9 +25,9 @@ import {
   visit,
 } from "yaml";
 import type { z } from "zod";
-import type { ReconnectPolicy } from "../backoff.ts";
-import { Credentials, type PasswordAuth } from "../credentials.ts";
-import { PriceFormat } from "../gen/t4/v1/common/enums_pb.ts";
+import type { ReconnectPolicy } from "../client/backoff.ts";
+import { Credentials, type PasswordAuth } from "../client/credentials.ts";
+import { PriceFormat } from "../protocol/gen/t4/v1/common/enums_pb.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { parseDuration } from "./duration.ts";
 import {
@@ -177,7 +177,7 @@ export interface LoadWorkflowOptions {
  * import { mkdtempSync, writeFileSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { loadWorkflow } from "../../mod.ts";
+ * import { loadWorkflow } from "./load_workflow.ts";
  *
  * const file = join(mkdtempSync(join(tmpdir(), "t4flow-")), "check.yaml");
  * writeFileSync(file, "version: 1\nname: check\nconnection:\n  env: sim\n  auth:\n    api_key: ${KEY}\nsteps:\n  - login\n  - hold: 1s\n");
@@ -216,7 +216,8 @@ export function loadWorkflow(file: string, options: LoadWorkflowOptions = {}): W
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseWorkflow, WorkflowValidationError } from "../../mod.ts";
+ * import { parseWorkflow } from "./load_workflow.ts";
+ * import { WorkflowValidationError } from "./workflow_diagnostic.ts";
  *
  * try {
  *   parseWorkflow("version: 1\nname: x\nconnection:\n  env: sim\n  auth: { api_key: k }\n  heartbeet: 20s\nsteps: [login]\n", "x.yaml");
@@ -1150,7 +1151,7 @@ function _sink(kind: string, args: unknown, dir: string): AlertSink {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseWorkflow, workflowSecrets } from "../../mod.ts";
+ * import { parseWorkflow, workflowSecrets } from "./load_workflow.ts";
  *
  * const workflow = parseWorkflow(
  *   "version: 1\nname: x\nconnection:\n  env: sim\n  auth: { api_key: '${K}' }\nsteps: [login]\n",

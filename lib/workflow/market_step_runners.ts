@@ -6,10 +6,10 @@
  */
 
 import { type Message, toJson } from "@bufbuild/protobuf";
-import { OrderRejectedError } from "../errors.ts";
-import { OrderStatus, UPLMode } from "../gen/t4/v1/common/enums_pb.ts";
-import type { OrderUpdateFailed } from "../gen/t4/v1/orderrouting/orderrouting_pb.ts";
-import type { OrderUpdateMessage } from "../t4_client.ts";
+import { OrderRejectedError } from "../client/errors.ts";
+import { OrderStatus, UPLMode } from "../protocol/gen/t4/v1/common/enums_pb.ts";
+import type { OrderUpdateFailed } from "../protocol/gen/t4/v1/orderrouting/orderrouting_pb.ts";
+import type { OrderUpdateMessage } from "../client/t4_client.ts";
 import {
   compileCelCondition,
   compileCelExpression,
@@ -31,7 +31,7 @@ import {
   type StoredOrder,
 } from "./order_frames.ts";
 import { DEPTH_BUFFERS, DEPTH_LEVELS } from "./step_schemas.ts";
-import type { StepContext, StepRunner, WorkflowClient } from "./step_runners.ts";
+import type { StepContext, StepRunner, WorkflowClient } from "./step_context.ts";
 
 const _DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -41,7 +41,7 @@ const _DEFAULT_TIMEOUT_MS = 10_000;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { ExpectationError } from "../../mod.ts";
+ * import { ExpectationError } from "./market_step_runners.ts";
  *
  * const error = new ExpectationError("timed_out", "Expected a market_depth with msg.bids.size() > 0 within 5s: none arrived");
  * assert.equal(error.outcome, "timed_out");

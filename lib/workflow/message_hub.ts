@@ -8,8 +8,8 @@
  */
 
 import type { Message } from "@bufbuild/protobuf";
-import type { Clock } from "../clock.ts";
-import type { Session } from "../session.ts";
+import type { Clock } from "../runtime/clock.ts";
+import type { Session } from "../client/session.ts";
 import { type CompiledCelExpression, evaluateCel, evaluateCelCondition } from "./cel_expression.ts";
 import { celPayloadCases } from "./cel_payload.ts";
 import { type CelPlainValue, celToPlain } from "./cel_value.ts";
@@ -91,7 +91,8 @@ const _BUFFER = 256;
  * ```ts
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { FakeClock, MarketDepthSchema } from "../../mod.ts";
+ * import { MarketDepthSchema } from "../protocol/proto.ts";
+ * import { FakeClock } from "../runtime/clock.ts";
  * import { MessageHub } from "./message_hub.ts";
  *
  * const handlers = new Map<string, (value: unknown) => void>();
@@ -347,7 +348,7 @@ export class MessageHub {
  * ```ts
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
- * import { MarketDepthSchema } from "../../mod.ts";
+ * import { MarketDepthSchema } from "../protocol/proto.ts";
  * import { compileCelExpression } from "./cel_expression.ts";
  * import { evaluateCaptures } from "./message_hub.ts";
  *

@@ -6,13 +6,13 @@
  * @module
  */
 
-import { BuySell, PriceType, TimeType } from "../gen/t4/v1/common/enums_pb.ts";
+import { BuySell, PriceType, TimeType } from "../protocol/gen/t4/v1/common/enums_pb.ts";
 import type {
   OrderBatchInit,
   OrderPullInit,
   OrderReviseInit,
   OrderSubmitInit,
-} from "../t4_client.ts";
+} from "../client/t4_client.ts";
 
 /** A literal or `{ expr }` value of an order step. */
 export type OrderValue = string | number | { readonly expr: string };
@@ -76,7 +76,7 @@ const _TIME_TYPES = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { orderSubmitInit } from "../../mod.ts";
+ * import { orderSubmitInit } from "./order_frames.ts";
  *
  * const init = orderSubmitInit(
  *   { account: "A1", market: "ESZ6", side: "buy", type: "limit", volume: 1, limit_price: 5000 },
@@ -120,7 +120,7 @@ export function orderSubmitInit(order: OrderArgs, resolve: ResolveValue): OrderS
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { orderReviseInit } from "../../mod.ts";
+ * import { orderReviseInit } from "./order_frames.ts";
  *
  * const init = orderReviseInit({ unique_id: "u1", account_id: "A1", market_id: "M" }, { volume: 2 }, String);
  * assert.deepEqual(init.revisions, [{ uniqueId: "u1", volume: 2 }]);
@@ -154,7 +154,7 @@ export function orderReviseInit(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { orderPullInit } from "../../mod.ts";
+ * import { orderPullInit } from "./order_frames.ts";
  *
  * assert.deepEqual(orderPullInit({ unique_id: "u1", account_id: "A1", market_id: "M" }), {
  *   accountId: "A1",
@@ -181,7 +181,7 @@ export function orderPullInit(order: StoredOrder): OrderPullInit {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { orderBatchInit } from "../../mod.ts";
+ * import { orderBatchInit } from "./order_frames.ts";
  *
  * const order = { account: "A1", market: "M", side: "sell", type: "market", volume: 1 } as const;
  * assert.equal(orderBatchInit([order, order], String).submissions?.length, 2);

@@ -6,8 +6,8 @@
  */
 
 import { create, isMessage, type JsonValue, toJson } from "@bufbuild/protobuf";
-import { type ClientMessage, ClientMessageSchema } from "../gen/t4/v1/service_pb.ts";
-import { type ClientMessageInit, encodeClientMessage } from "../frame_codec.ts";
+import { type ClientMessage, ClientMessageSchema } from "../protocol/gen/t4/v1/service_pb.ts";
+import { type ClientMessageInit, encodeClientMessage } from "../protocol/frame_codec.ts";
 
 /** The vendor's simulator host: the only remote host order steps may use without opt-in. */
 export const T4_SIMULATOR_HOST = "wss-sim.t4login.com";
@@ -71,7 +71,7 @@ export type OrderSafetyResult =
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { OrderSafetyError } from "../../mod.ts";
+ * import { OrderSafetyError } from "./order_safety.ts";
  *
  * const error = new OrderSafetyError([
  *   { code: "volume_exceeded", order: "steps[2]", message: "Cannot submit steps[2] as ..." },
@@ -115,7 +115,7 @@ const _LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { orderTargetKind } from "../../mod.ts";
+ * import { orderTargetKind } from "./order_safety.ts";
  *
  * assert.equal(orderTargetKind({ env: "sim" }), "sim");
  * assert.equal(orderTargetKind({ url: "ws://127.0.0.1:8080/v1" }), "loopback");
@@ -154,7 +154,7 @@ export function orderTargetKind(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { checkOrderSafety } from "../../mod.ts";
+ * import { checkOrderSafety } from "./order_safety.ts";
  *
  * const orders = [{ volume: 1, label: "steps[2].submit" }];
  * assert.ok(checkOrderSafety({ target: { env: "sim" }, allowLiveOrdersFlag: false, orders }).ok);
@@ -268,7 +268,7 @@ export const DRY_RUN_REDACTED = "***";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { renderDryRunFrames } from "../../mod.ts";
+ * import { renderDryRunFrames } from "./order_safety.ts";
  *
  * const lines = renderDryRunFrames([
  *   { payload: { case: "loginRequest", value: { apiKey: "sk-secret" } } },

@@ -5,17 +5,17 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../clock.ts";
-import { redactSecrets } from "../credentials.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { redactSecrets } from "../client/credentials.ts";
 import {
   ClientClosedError,
   ConnectionError,
   InsecureUrlError,
   LoginError,
   LoginTimeoutError,
-} from "../errors.ts";
-import type { StatusEvent } from "../status_event.ts";
-import { T4Client, type T4ClientOptions } from "../t4_client.ts";
+} from "../client/errors.ts";
+import type { StatusEvent } from "../client/status_event.ts";
+import { T4Client, type T4ClientOptions } from "../client/t4_client.ts";
 import { AlertDispatcher, type AlertIo, type AlertVariables } from "./alert_dispatcher.ts";
 import { type Workflow, workflowSecrets } from "./load_workflow.ts";
 import {
@@ -77,7 +77,7 @@ export interface InvalidRunReportInput {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { invalidRunReport } from "../../mod.ts";
+ * import { invalidRunReport } from "./run_workflow.ts";
  *
  * const report = invalidRunReport({
  *   workflow: { name: "w", file: "w.yaml", version: 1 },
@@ -172,7 +172,8 @@ export interface RunWorkflowOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseWorkflow, runWorkflow } from "../../mod.ts";
+ * import { parseWorkflow } from "./load_workflow.ts";
+ * import { runWorkflow } from "./run_workflow.ts";
  *
  * const workflow = parseWorkflow(
  *   "version: 1\nname: w\nconnection: { env: sim, auth: { api_key: '${K}' } }\nsteps: [login]\n",
@@ -557,7 +558,7 @@ export async function runWorkflow(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { WatchViolationError } from "../../mod.ts";
+ * import { WatchViolationError } from "./run_workflow.ts";
  *
  * assert.equal(new WatchViolationError("quotes_fresh", "no market_depth for 10s").message, "Cannot continue as watch 'quotes_fresh' was violated: no market_depth for 10s");
  * ```

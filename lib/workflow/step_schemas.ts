@@ -14,7 +14,7 @@ import { z } from "zod";
 import { compileCelExpression } from "./cel_expression.ts";
 import { resolveCelPayloadCase } from "./cel_payload.ts";
 import { DURATION_PATTERN } from "./duration.ts";
-import type { StepCheckContext, StepKindSchema } from "./workflow_schema.ts";
+import type { StepCheckContext, StepKindSchema } from "./step_kind.ts";
 
 const _DURATION_EXPECTED = "expected a duration such as 250ms, 20s, 5m or 1h";
 

@@ -30,7 +30,7 @@ export interface WorkflowDiagnostic {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatDiagnostic } from "../../mod.ts";
+ * import { formatDiagnostic } from "./workflow_diagnostic.ts";
  *
  * assert.equal(
  *   formatDiagnostic({ severity: "error", file: "a.yaml", line: 3, column: 7, key: "name", message: "expected a string" }),
@@ -49,7 +49,7 @@ export function formatDiagnostic(diagnostic: WorkflowDiagnostic): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { WorkflowValidationError } from "../../mod.ts";
+ * import { WorkflowValidationError } from "./workflow_diagnostic.ts";
  *
  * const error = new WorkflowValidationError("a.yaml", [
  *   { severity: "error", file: "a.yaml", line: 1, column: 1, key: "version", message: "expected 1, got 2" },

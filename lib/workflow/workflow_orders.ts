@@ -57,7 +57,8 @@ function _orders(workflow: Workflow): _Located[] {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseWorkflow, workflowOrderDiagnostics } from "../../mod.ts";
+ * import { parseWorkflow } from "./load_workflow.ts";
+ * import { workflowOrderDiagnostics } from "./workflow_orders.ts";
  *
  * const workflow = parseWorkflow(
  *   "version: 1\nname: w\nconnection: { env: live, auth: { api_key: '${K}' } }\nsteps:\n  - login\n  - submit_order: { account: A, market: M, side: buy, type: market, volume: 1 }\n",

@@ -10,9 +10,12 @@
  */
 
 import { z } from "zod";
-import { LOGIN_RESULT_NAME_LIST } from "../login_result.ts";
+import { LOGIN_RESULT_NAME_LIST } from "../protocol/login_result.ts";
 import { DURATION_PATTERN } from "./duration.ts";
 import { MARKET_STEP_SCHEMAS } from "./step_schemas.ts";
+import type { StepKindSchema } from "./step_kind.ts";
+
+export type { StepCheckContext, StepKindSchema } from "./step_kind.ts";
 
 /** The workflow format version this code reads. */
 export const WORKFLOW_VERSION = 1;
@@ -129,41 +132,6 @@ export const ConnectionSchema = z.strictObject({
     .meta({ description: "Allow ws:// to hosts other than loopback (default false)" }),
 }, { error: "expected a map with env or url, and auth" })
   .meta({ description: "Where and how to connect" });
-
-/** What earlier steps tell a step's `check`. */
-export interface StepCheckContext {
-  /**
-   * The variables earlier steps capture (`vars.NAME` in CEL); `undefined` when not known (an
-   * earlier step is invalid), in which case any name is accepted.
-   */
-  readonly vars: readonly string[] | undefined;
-}
-
-/** How a step kind is written and what it needs. */
-export interface StepKindSchema {
-  /** The arguments (`kind: arguments`); `null` must be accepted when `bare` is true. */
-  args: z.ZodType;
-  /** The step may be written as its bare name (`login`). */
-  bare: boolean;
-  /** `"opens"` logs in, `"needs"` needs a logged-in session, `"none"` needs neither. */
-  session: "opens" | "needs" | "none";
-  /**
-   * Checks the parsed arguments beyond the schema (e.g. an expression's syntax) before anything
-   * is sent; each problem becomes an error at its position in the file.
-   *
-   * @param args The arguments as `args` parsed them.
-   * @param report Reports a problem at `path` (relative to the arguments, `[]` for the arguments
-   *   themselves) with a message that says what was expected; `offset` is a character offset
-   *   inside that string value, for a precise column.
-   */
-  check?: (
-    args: unknown,
-    report: (path: readonly (string | number)[], message: string, offset?: number) => void,
-    context?: StepCheckContext,
-  ) => void;
-  /** One line for the JSON Schema. */
-  description: string;
-}
 
 /**
  * Arguments of each step kind: `null` means the step is written as a bare name (`login`); a
@@ -321,7 +289,7 @@ export const WorkflowDocumentSchema = _workflowSchema(z.unknown(), z.unknown());
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { workflowJsonSchema } from "../../mod.ts";
+ * import { workflowJsonSchema } from "./workflow_schema.ts";
  *
  * const schema = workflowJsonSchema();
  * assert.equal(schema.$id, "https://t4flow.dev/schema/workflow.schema.json");

@@ -1,5 +1,5 @@
 /**
- * Helpers for end-to-end CLI tests: run `mod.ts` as a subprocess under the runtime running the
+ * Helpers for end-to-end CLI tests: run `cli.ts` as a subprocess under the runtime running the
  * tests, and a listening socket that counts connections (to prove nothing was sent).
  */
 import { spawn } from "node:child_process";
@@ -24,14 +24,14 @@ export interface RunCliOptions {
   spawned?: (kill: (signal: NodeJS.Signals) => void) => void;
 }
 
-/** Runs `mod.ts` as a subprocess (`deno run -A mod.ts ...` or `bun mod.ts ...`). */
+/** Runs `cli.ts` as a subprocess (`deno run -A cli.ts ...` or `bun cli.ts ...`). */
 export function runCli(
   args: string[],
   env: Record<string, string> = {},
   options: RunCliOptions = {},
 ): Promise<CliResult> {
   const bun = /bun[^/\\]*$/i.test(process.execPath);
-  const argv = bun ? ["mod.ts", ...args] : ["run", "-A", "--quiet", "mod.ts", ...args];
+  const argv = bun ? ["cli.ts", ...args] : ["run", "-A", "--quiet", "cli.ts", ...args];
   const child = spawn(process.execPath, argv, {
     env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

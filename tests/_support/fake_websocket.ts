@@ -3,16 +3,14 @@
  * dropping each socket by hand, with no network.
  */
 
+import type { WebSocketConstructor, WebSocketLike } from "../../lib/client/web_socket_like.ts";
 import {
-  type ClientMessage,
   decodeClientFrame,
   encodeServerMessage,
-  FrameError,
-  LoginResult,
   type ServerMessageInit,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from "../../mod.ts";
+} from "../../lib/protocol/frame_codec.ts";
+import { FrameError } from "../../lib/protocol/frame_error.ts";
+import { type ClientMessage, LoginResult } from "../../lib/protocol/proto.ts";
 
 /** One fake socket; the test drives its server side. */
 export class FakeSocket implements WebSocketLike {

@@ -1,0 +1,113 @@
+/**
+ * `SubscriptionRegistry`: the subscriptions a `T4Client` replays after every re-login, kept as
+ * the exact encoded frames last requested.
+ *
+ * @module
+ */
+
+/** Identifies a market. */
+export interface MarketRef {
+  /** Exchange id, e.g. `"CME_Eq"`. */
+  exchangeId: string;
+  /** Contract id, e.g. `"ES"`. */
+  contractId: string;
+  /** Market id. */
+  marketId: string;
+}
+
+/** The kinds of subscription the registry keeps. */
+export type SubscriptionKind = "market_depth" | "market_by_order" | "account";
+
+/**
+ * The active subscriptions, one per market (per kind) or account, each as the exact frame last
+ * sent for it. A new subscribe frame for the same market or account replaces the old one (so a
+ * changed buffer or depth is replayed as last requested); an unsubscribe removes it. Frames are
+ * replayed in the order their subscriptions were first made.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SubscriptionRegistry } from "./subscription_registry.ts";
+ *
+ * const registry = new SubscriptionRegistry();
+ * const es = { exchangeId: "CME_Eq", contractId: "ES", marketId: "XCME_Eq ES (Z26)" };
+ * registry.setMarket("market_depth", es, new Uint8Array([1]));
+ * registry.setMarket("market_depth", es, new Uint8Array([2]));
+ * registry.setAccount("A1", new Uint8Array([3]));
+ * assert.deepEqual([...registry.frames()].map((f) => f[0]), [2, 3]);
+ * registry.deleteMarket("market_depth", es);
+ * assert.equal(registry.size, 1);
+ * ```
+ */
+export class SubscriptionRegistry {
+  readonly #frames = new Map<string, Uint8Array<ArrayBuffer>>();
+
+  /** The number of active subscriptions. */
+  get size(): number {
+    return this.#frames.size;
+  }
+
+  /**
+   * Records the frame last sent to subscribe to a market.
+   *
+   * @param kind `"market_depth"` or `"market_by_order"`.
+   * @param market The market.
+   * @param frame The encoded subscribe frame, replayed as is.
+   */
+  setMarket(
+    kind: Exclude<SubscriptionKind, "account">,
+    market: MarketRef,
+    frame: Uint8Array<ArrayBuffer>,
+  ): void {
+    this.#frames.set(_marketKey(kind, market), frame);
+  }
+
+  /**
+   * Forgets a market subscription.
+   *
+   * @param kind `"market_depth"` or `"market_by_order"`.
+   * @param market The market.
+   * @returns Whether it was active.
+   */
+  deleteMarket(kind: Exclude<SubscriptionKind, "account">, market: MarketRef): boolean {
+    return this.#frames.delete(_marketKey(kind, market));
+  }
+
+  /**
+   * Records the frame last sent to subscribe to an account.
+   *
+   * @param accountId The account id.
+   * @param frame The encoded subscribe frame, replayed as is.
+   */
+  setAccount(accountId: string, frame: Uint8Array<ArrayBuffer>): void {
+    this.#frames.set(`account:${accountId}`, frame);
+  }
+
+  /**
+   * Forgets an account subscription.
+   *
+   * @param accountId The account id.
+   * @returns Whether it was active.
+   */
+  deleteAccount(accountId: string): boolean {
+    return this.#frames.delete(`account:${accountId}`);
+  }
+
+  /**
+   * The frames to replay, in the order the subscriptions were first made.
+   *
+   * @returns The frames (the very bytes recorded).
+   */
+  frames(): IterableIterator<Uint8Array<ArrayBuffer>> {
+    return this.#frames.values();
+  }
+
+  /** Forgets every subscription. */
+  clear(): void {
+    this.#frames.clear();
+  }
+}
+
+function _marketKey(kind: string, m: MarketRef): string {
+  return `${kind}:${m.exchangeId}\u0000${m.contractId}\u0000${m.marketId}`;
+}

@@ -1,0 +1,43 @@
+/**
+ * How a step kind is described to the loader: its argument schema, whether it may be written
+ * bare, what session it needs and its extra checks.
+ *
+ * @module
+ */
+
+import type { z } from "zod";
+
+/** What earlier steps tell a step's `check`. */
+export interface StepCheckContext {
+  /**
+   * The variables earlier steps capture (`vars.NAME` in CEL); `undefined` when not known (an
+   * earlier step is invalid), in which case any name is accepted.
+   */
+  readonly vars: readonly string[] | undefined;
+}
+
+/** How a step kind is written and what it needs. */
+export interface StepKindSchema {
+  /** The arguments (`kind: arguments`); `null` must be accepted when `bare` is true. */
+  args: z.ZodType;
+  /** The step may be written as its bare name (`login`). */
+  bare: boolean;
+  /** `"opens"` logs in, `"needs"` needs a logged-in session, `"none"` needs neither. */
+  session: "opens" | "needs" | "none";
+  /**
+   * Checks the parsed arguments beyond the schema (e.g. an expression's syntax) before anything
+   * is sent; each problem becomes an error at its position in the file.
+   *
+   * @param args The arguments as `args` parsed them.
+   * @param report Reports a problem at `path` (relative to the arguments, `[]` for the arguments
+   *   themselves) with a message that says what was expected; `offset` is a character offset
+   *   inside that string value, for a precise column.
+   */
+  check?: (
+    args: unknown,
+    report: (path: readonly (string | number)[], message: string, offset?: number) => void,
+    context?: StepCheckContext,
+  ) => void;
+  /** One line for the JSON Schema. */
+  description: string;
+}
