@@ -57,7 +57,13 @@ export {
   type T4ClientStats,
 } from "./lib/client/t4_client.ts";
 export * from "./lib/client/errors.ts";
-export type { ApiKeyAuth, Auth, AuthToken, PasswordAuth } from "./lib/client/credentials.ts";
+export type {
+  ApiKeyAuth,
+  Auth,
+  AuthToken,
+  Credentials,
+  PasswordAuth,
+} from "./lib/client/credentials.ts";
 export type { Session } from "./lib/client/session.ts";
 export {
   type DisconnectReason,
