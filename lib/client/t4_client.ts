@@ -152,7 +152,7 @@ export interface T4ClientOptions {
   /**
    * A cached authentication token is renewed this long before it expires, in milliseconds.
    *
-   * @default {60000}
+   * @default {30000}
    */
   tokenRefreshMarginMs?: number;
 }
@@ -343,7 +343,7 @@ export class T4Client {
     this.#loginTimeoutMs = _positive("loginTimeoutMs", options.loginTimeoutMs ?? 15_000);
     this.#requestTimeoutMs = _positive("requestTimeoutMs", options.requestTimeoutMs ?? 30_000);
     this.#tracker = new OrderTracker(this.#clock, this.#requestTimeoutMs);
-    this.#tokenMarginMs = options.tokenRefreshMarginMs ?? 60_000;
+    this.#tokenMarginMs = options.tokenRefreshMarginMs ?? 30_000;
     this.#decodeOptions = options.maxFrameBytes === undefined
       ? {}
       : { maxFrameBytes: _positive("maxFrameBytes", options.maxFrameBytes) };
@@ -712,42 +712,69 @@ export class T4Client {
   }
 
   /**
-   * Requests an authentication token (e.g. for the REST API), correlated by `request_id` and
-   * cached until `tokenRefreshMarginMs` before it expires (a token without expiry is not cached).
+   * The session's authentication token: the JWT the T4 REST API takes as `Bearer`. The token of
+   * the login response seeds the cache; a cached token is returned until `tokenRefreshMarginMs`
+   * before it expires, then renewed with an `AuthenticationTokenRequest` (one request in flight,
+   * shared by every caller). A token without expiry is not cached.
    *
-   * @returns The token, which redacts itself; call `reveal()` to use it.
+   * @returns The token, which redacts itself (`JSON.stringify`, inspect, `String`); call
+   *   `reveal()` to put it in a header.
    * @throws {AuthTokenError} When the server refuses (`fail_message`).
-   * @throws {NotConnectedError} When there is no session.
+   * @throws {NotConnectedError} When the cached token is stale and there is no session.
+   * @throws {ClientClosedError} When the client is closed.
    * @throws {ConnectionLostError} When the connection drops before the answer.
    * @throws {RequestTimeoutError} When no answer arrived in time.
+   *
+   * @example Use the login's token for a REST call
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { T4Client } from "./t4_client.ts";
+   * import { startSimulator } from "../sim/mod.ts";
+   *
+   * await using sim = await startSimulator({ seed: 1 });
+   * await using client = new T4Client({ url: sim.url, auth: { apiKey: "demo-api-key" } });
+   * await client.connect();
+   * const token = await client.authToken();
+   * assert.equal(token.reveal().split(".").length, 3);
+   * assert.ok(!JSON.stringify({ token }).includes(token.reveal()));
+   * assert.equal(await client.authToken(), token);
+   * ```
    */
-  requestAuthToken(): Promise<AuthToken> {
+  authToken(): Promise<AuthToken> {
+    if (this.#state === "closed") return Promise.reject(new ClientClosedError("authToken"));
     const cached = this.#token;
     if (
-      cached?.expiresAt !== undefined && this.#state === "open" &&
-      this.#clock.now() < cached.expiresAt - this.#tokenMarginMs
+      cached?.expiresAt !== undefined && this.#clock.now() < cached.expiresAt - this.#tokenMarginMs
     ) return Promise.resolve(cached);
     if (this.#tokenRequest) return this.#tokenRequest;
-    const gen = this.#gen;
-    const request = this.#request("requestAuthToken", () => {
+    const request = this.#request("authToken", () => {
       const requestId = this.#nextId();
       return {
         keys: [`token:${requestId}`],
         frame: _frame({ case: "authenticationTokenRequest", value: { requestId } }),
       };
     }).then(([value]) => {
-      const answer = value as AuthenticationToken;
-      const token = new AuthToken(
-        answer.token ?? "",
-        answer.expireTime ? timestampMs(answer.expireTime) : undefined,
-      );
-      if (gen === this.#gen) this.#token = token;
+      const token = _authToken(value as AuthenticationToken)!;
+      if (this.#state !== "closed") this.#token = token;
       return token;
     }).finally(() => {
       if (this.#tokenRequest === request) this.#tokenRequest = undefined;
     });
     this.#tokenRequest = request;
     return request;
+  }
+
+  /**
+   * Same as {@linkcode T4Client.authToken} (kept for existing callers).
+   *
+   * @returns The token, which redacts itself; call `reveal()` to use it.
+   * @throws {AuthTokenError} When the server refuses (`fail_message`).
+   * @throws {NotConnectedError} When the cached token is stale and there is no session.
+   * @throws {ConnectionLostError} When the connection drops before the answer.
+   * @throws {RequestTimeoutError} When no answer arrived in time.
+   */
+  requestAuthToken(): Promise<AuthToken> {
+    return this.authToken();
   }
 
   /**
@@ -914,7 +941,7 @@ export class T4Client {
       this.#session = session;
       this.#state = "open";
       this.#connectedAt = now;
-      this.#token = undefined;
+      this.#token = _authToken(response.authenticationToken);
       _log.info("Logged in to {url}: session {sessionId}", {
         url: this.#displayUrl,
         sessionId: session.sessionId,
@@ -1183,6 +1210,14 @@ export class T4Client {
 
 function _frame(payload: NonNullable<ClientMessageInit["payload"]>): Uint8Array<ArrayBuffer> {
   return encodeClientMessage({ payload }) as Uint8Array<ArrayBuffer>;
+}
+
+function _authToken(answer: AuthenticationToken | undefined): AuthToken | undefined {
+  if (!answer?.token) return undefined;
+  return new AuthToken(
+    answer.token,
+    answer.expireTime ? timestampMs(answer.expireTime) : undefined,
+  );
 }
 
 function _nonEmpty(operation: string, field: string, value: unknown): void {

@@ -6,6 +6,7 @@
  */
 
 import { InsecureUrlError } from "./errors.ts";
+import { isLoopbackHost } from "./loopback.ts";
 
 /** The two documented T4 endpoints. */
 export const T4_ENDPOINTS: Readonly<{ live: string; sim: string }> = Object.freeze({
@@ -35,8 +36,6 @@ export interface Endpoint {
   displayUrl: string;
 }
 
-const _LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
 /**
  * Resolves and checks the endpoint of a client.
  *
@@ -51,6 +50,7 @@ const _LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
  * ```ts
  * import assert from "node:assert/strict";
  * import { InsecureUrlError } from "./errors.ts";
+import { isLoopbackHost } from "./loopback.ts";
  * import { resolveEndpoint } from "./t4_endpoint.ts";
  *
  * assert.equal(resolveEndpoint({ env: "sim" }).url, "wss://wss-sim.t4login.com/v1");
@@ -78,8 +78,8 @@ export function resolveEndpoint(options: EndpointOptions): Endpoint {
     );
   }
   if (
-    parsed.protocol === "ws:" && !_LOOPBACK.has(parsed.hostname) &&
-    !parsed.hostname.startsWith("127.") && options.allowInsecure !== true
+    parsed.protocol === "ws:" && !isLoopbackHost(parsed.hostname) &&
+    options.allowInsecure !== true
   ) {
     throw new InsecureUrlError(displayUrl);
   }

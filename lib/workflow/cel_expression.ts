@@ -41,10 +41,14 @@ import {
 } from "@bufbuild/cel";
 import type { CelError, CelInput } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
-import type { Message } from "@bufbuild/protobuf";
+import { create, type Message } from "@bufbuild/protobuf";
 import { isReflectMessage } from "@bufbuild/protobuf/reflect";
 import { timestampFromMs, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import type { Session } from "../client/session.ts";
+import {
+  LoginResponse_AccountSchema,
+  LoginResponse_ExchangeSchema,
+} from "../protocol/gen/t4/v1/auth/auth_pb.ts";
 import { type CelDiagnostic, celDiagnostic, celLineColumn } from "./cel_diagnostic.ts";
 import { CEL_NAMESPACE, type CelParsedExpr, checkCelAst } from "./cel_checker.ts";
 import { type CelPayloadCase, resolveCelPayloadCase, T4_CEL_REGISTRY } from "./cel_payload.ts";
@@ -524,8 +528,8 @@ function _sessionValue(session: Session): CelInput {
       user_id: session.userId,
       firm_id: session.firmId,
       roles: [...session.roles],
-      accounts: [...session.accounts],
-      exchanges: [...session.exchanges],
+      accounts: session.accounts.map((a) => create(LoginResponse_AccountSchema, a)),
+      exchanges: session.exchanges.map((e) => create(LoginResponse_ExchangeSchema, e)),
     };
     _sessions.set(session, value);
   }

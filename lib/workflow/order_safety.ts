@@ -8,6 +8,7 @@
 import { create, isMessage, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { type ClientMessage, ClientMessageSchema } from "../protocol/gen/t4/v1/service_pb.ts";
 import { type ClientMessageInit, encodeClientMessage } from "../protocol/frame_codec.ts";
+import { isLoopbackHost } from "../client/loopback.ts";
 
 /** The vendor's simulator host: the only remote host order steps may use without opt-in. */
 export const T4_SIMULATOR_HOST = "wss-sim.t4login.com";
@@ -103,8 +104,6 @@ export class OrderSafetyError extends Error {
   }
 }
 
-const _LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
-
 /**
  * Classifies where a workflow connects: the vendor simulator, a loopback server, or anything else,
  * which the guard treats as live.
@@ -135,7 +134,7 @@ export function orderTargetKind(
   }
   const host = url.hostname.toLowerCase();
   if (host === T4_SIMULATOR_HOST) return "sim";
-  if (_LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host)) return "loopback";
+  if (isLoopbackHost(host)) return "loopback";
   return "live";
 }
 

@@ -53,10 +53,13 @@ const session: Session = {
   sessionId: "s-1",
   userId: "u-1",
   firmId: "f-1",
+  firm: "",
+  username: "",
   roles: [],
   accounts: [],
   exchanges: [],
-  response: {} as Session["response"],
+  brandName: "",
+  serverName: "",
 };
 
 function workflow(extra = "", steps = "  - login\n  - hold: 30s\n") {
