@@ -64,7 +64,7 @@ export type {
   Credentials,
   PasswordAuth,
 } from "./lib/client/credentials.ts";
-export type { Session } from "./lib/client/session.ts";
+export type { Session, SessionAccount, SessionExchange } from "./lib/client/session.ts";
 export {
   type DisconnectReason,
   STATUS_EVENT_TYPES,
