@@ -9,6 +9,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { DEMO_API_KEY, DEMO_LOGIN, loadSimConfig, type SimConfig } from "./sim_config.ts";
 import { startSimulator } from "./simulator.ts";
+import { DEFAULT_SIM_PORT, SIM_HELP as _HELP } from "./sim_help.ts";
 
 /** Where `simCommand` writes, and what stops it. */
 export interface SimCommandIo {
@@ -20,20 +21,7 @@ export interface SimCommandIo {
   signal?: AbortSignal;
 }
 
-/** The port `t4flow sim` listens on unless `--port` or the config says otherwise. */
-export const DEFAULT_SIM_PORT = 8765;
-
-const _HELP = `Usage: t4flow sim [--port N] [--host H] [--config FILE] [--seed N]
-
-Starts a local T4 simulator (WebSocket, path /v1) and serves until interrupted.
-
-Options:
-  --port N        Port to listen on (default ${DEFAULT_SIM_PORT}; 0 picks a free one)
-  --host H        Address to listen on (default 127.0.0.1)
-  --config FILE   JSON or YAML file with users, markets, timings and faults
-  --seed N        Seed of the simulated markets and ids (default 1)
-  -h, --help      Show this help
-`;
+export { DEFAULT_SIM_PORT };
 
 function _int(name: string, value: string | undefined, min: number, max: number): number {
   const n = Number(value);

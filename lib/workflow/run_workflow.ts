@@ -6,6 +6,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { EXIT_CODES } from "./exit_codes.ts";
 import { redactSecrets } from "../client/credentials.ts";
 import {
   ClientClosedError,
@@ -39,19 +40,7 @@ import {
   type WorkflowClient,
 } from "./step_runners.ts";
 
-/** Exit codes of a run. */
-export const EXIT_CODES = {
-  /** Every step succeeded. */
-  success: 0,
-  /** A step or expectation failed. */
-  failed: 1,
-  /** Invalid usage or workflow: nothing was sent. */
-  invalid: 2,
-  /** Could not connect or log in (including every fatal login result). */
-  connection: 3,
-  /** Interrupted (Ctrl-C, SIGTERM). */
-  interrupted: 130,
-} as const;
+export { EXIT_CODES };
 
 /** What {@linkcode invalidRunReport} needs to know. */
 export interface InvalidRunReportInput {

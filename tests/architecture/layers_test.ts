@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
+import { stripComments } from "../_support/source_text.ts";
 
 /** What each layer may import, besides itself. */
 const ALLOWED: Record<string, readonly string[]> = {
@@ -31,32 +32,6 @@ function sourceFiles(dir: string): string[] {
     if (statSync(path).isDirectory()) {
       if (path !== join("lib", "protocol", "gen")) out.push(...sourceFiles(path));
     } else if (name.endsWith(".ts")) out.push(path);
-  }
-  return out;
-}
-
-/** The code without comments (doc examples import freely) and, optionally, without strings. */
-export function stripComments(code: string, stripStrings = false): string {
-  let out = "";
-  let i = 0;
-  while (i < code.length) {
-    const c = code[i]!;
-    const next = code[i + 1];
-    if (c === "/" && next === "*") {
-      const end = code.indexOf("*/", i + 2);
-      i = end < 0 ? code.length : end + 2;
-    } else if (c === "/" && next === "/") {
-      const end = code.indexOf("\n", i);
-      i = end < 0 ? code.length : end;
-    } else if (c === '"' || c === "'" || c === "`") {
-      let j = i + 1;
-      while (j < code.length && code[j] !== c) j += code[j] === "\\" ? 2 : 1;
-      out += stripStrings ? c + c : code.slice(i, j + 1);
-      i = j + 1;
-    } else {
-      out += c;
-      i++;
-    }
   }
   return out;
 }

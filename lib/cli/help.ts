@@ -1,0 +1,77 @@
+/**
+ * The help texts of the `t4flow` command line, light on purpose: `t4flow --help` and
+ * `t4flow COMMAND --help` print them without loading the command's module.
+ *
+ * @module
+ */
+
+import { MONITOR_HELP } from "../monitor/monitor_flags.ts";
+import { SIM_HELP } from "../sim/sim_help.ts";
+import { REPORT_VERSION, T4FLOW_VERSION } from "../workflow/run_report.ts";
+
+/**
+ * The help text of each command, and of `t4flow` itself under `main`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CLI_HELP } from "./help.ts";
+ *
+ * assert.match(CLI_HELP.run!, /^Usage: t4flow run FILE/);
+ * ```
+ */
+export const CLI_HELP: Readonly<Record<string, string>> = {
+  main: `t4flow ${T4FLOW_VERSION}: run YAML workflows against the T4 futures-trading WebSocket API
+
+Usage:
+  t4flow run FILE [options]        run a workflow
+  t4flow validate FILE...          check workflow files; nothing is sent
+  t4flow sim [options]             start the embedded T4 simulator
+  t4flow schema                    print the workflow JSON Schema
+  t4flow COMMAND --help            help for a command
+  t4flow --version                 print the version
+
+Exit codes: 0 success, 1 a step failed, 2 invalid usage or workflow (nothing was sent),
+3 could not connect or log in, 130 interrupted.
+`,
+  run: `Usage: t4flow run FILE [options]
+
+Runs the workflow's steps in order on one T4 session, fires its alerts and exits with
+0 success, 1 a step failed, 2 invalid usage or workflow (nothing was sent),
+3 could not connect or log in, 130 interrupted (Ctrl-C, SIGTERM).
+
+Options:
+  --url URL          connect here instead of connection.env / connection.url
+  --env live|sim     connect to a documented endpoint instead
+  --env-file FILE    read \${NAME} variables from FILE (the environment wins)
+  --report FILE      write the JSON report (report_version ${REPORT_VERSION}) to FILE
+  --hold DURATION    shorten (or lengthen) every hold step, e.g. 2s
+  --json             print JSON lines instead of human output
+  --dry-run          validate, build and encode every frame, print them (secrets redacted)
+                     and exit without connecting
+  --allow-live-orders  let order steps reach a live endpoint (the workflow must also say
+                     'environment: live')
+  --junit FILE       also write a JUnit XML report (one test case per step) to FILE
+  -h, --help         this help
+
+${MONITOR_HELP}`,
+  validate: `Usage: t4flow validate FILE... [options]
+
+Checks each workflow file (YAML, schema, \${NAME} variables, steps, CEL expressions, alerts,
+the order guard against the workflow's own endpoint) and prints every
+problem as FILE:LINE:COLUMN: severity: key: message. Nothing is sent. Exit 0 when every file is
+valid, 2 otherwise.
+
+Options:
+  --env-file FILE    read \${NAME} variables from FILE (the environment wins)
+  --allow-live-orders  check order steps as 'run --allow-live-orders' would
+  --json             print one JSON object per file
+  -h, --help         this help
+`,
+  schema: `Usage: t4flow schema
+
+Prints the JSON Schema of the workflow format (also in schema/workflow.schema.json). Point your
+editor at it with: # yaml-language-server: $schema=<path>/workflow.schema.json
+`,
+  sim: SIM_HELP,
+};

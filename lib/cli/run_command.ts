@@ -1,0 +1,216 @@
+/**
+ * `t4flow run FILE`: runs a workflow once, or on a schedule with the monitor flags.
+ *
+ * @module
+ */
+
+import { MONITOR_ARG_OPTIONS, monitorFlagsFromArgs } from "../monitor/monitor_flags.ts";
+import type { MonitorOptions } from "../monitor/run_monitor.ts";
+import { parseDuration } from "../workflow/duration.ts";
+import { EXIT_CODES } from "../workflow/exit_codes.ts";
+import { loadWorkflow, type Workflow } from "../workflow/load_workflow.ts";
+import type { RunReport } from "../workflow/run_report.ts";
+import { invalidRunReport, runWorkflow } from "../workflow/run_workflow.ts";
+import { WorkflowValidationError } from "../workflow/workflow_diagnostic.ts";
+import { workflowOrderDiagnostics } from "../workflow/workflow_orders.ts";
+import {
+  cliEnvironment,
+  CliUsageError,
+  countOf,
+  parseCommandArgs,
+  printDiagnostics,
+} from "./cli_args.ts";
+import type { CliIo } from "./cli_io.ts";
+import { CLI_HELP } from "./help.ts";
+import { writeJunitFile, writeReportFile } from "./report_files.ts";
+import { runEventPrinter } from "./run_output.ts";
+
+/**
+ * Runs `t4flow run`.
+ *
+ * @param args The arguments after `run`.
+ * @param io Streams, environment and signals.
+ * @returns The exit code of the run (see `EXIT_CODES`).
+ * @throws {CliUsageError} On bad arguments.
+ *
+ * @example A dry run: validated and encoded, nothing sent
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtempSync, writeFileSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { runCommand } from "./run_command.ts";
+ *
+ * const file = join(mkdtempSync(join(tmpdir(), "t4flow-")), "check.yaml");
+ * writeFileSync(file, "version: 1\nname: check\nconnection:\n  env: sim\n  auth:\n    api_key: k\nsteps:\n  - login\n");
+ * const out: string[] = [];
+ * const io = { stdout: (t: string) => void out.push(t), stderr: () => {}, isTTY: false, env: {}, onInterrupt: () => () => {} };
+ * assert.equal(await runCommand([file, "--dry-run"], io), 0);
+ * assert.match(out.join(""), /dry run, nothing is sent/);
+ * ```
+ */
+export async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    url: { type: "string" },
+    env: { type: "string" },
+    "env-file": { type: "string" },
+    report: { type: "string" },
+    hold: { type: "string" },
+    json: { type: "boolean" },
+    "dry-run": { type: "boolean" },
+    "allow-live-orders": { type: "boolean" },
+    junit: { type: "string" },
+    ...MONITOR_ARG_OPTIONS,
+  });
+  if (values.help) {
+    io.stdout(CLI_HELP.run!);
+    return EXIT_CODES.success;
+  }
+  if (positionals.length !== 1) {
+    throw new CliUsageError(`run needs exactly one workflow file, got ${positionals.length}`);
+  }
+  const file = positionals[0]!;
+  if (values.env !== undefined && values.env !== "live" && values.env !== "sim") {
+    throw new CliUsageError(`--env must be live or sim: got '${values.env}'`);
+  }
+  if (values.url !== undefined && !/^wss?:\/\/\S+$/.test(values.url)) {
+    throw new CliUsageError(`--url must be a ws:// or wss:// URL`);
+  }
+  if (values.url !== undefined && values.env !== undefined) {
+    throw new CliUsageError("give either --url or --env, not both");
+  }
+  const holdMs = values.hold === undefined ? undefined : parseDuration(values.hold);
+  if (values.hold !== undefined && holdMs === undefined) {
+    throw new CliUsageError(
+      `--hold must be a duration such as 250ms, 20s, 5m or 1h: got '${values.hold}'`,
+    );
+  }
+  const monitor = await _monitorOptions(values);
+  const json = values.json === true;
+  const env = cliEnvironment(io, values["env-file"]);
+  const startedAt = new Date();
+
+  let workflow: Workflow;
+  try {
+    workflow = loadWorkflow(file, {
+      env,
+      requireEndpoint: values.url === undefined && values.env === undefined,
+    });
+    const refused = workflowOrderDiagnostics(workflow, {
+      ...(values.url !== undefined && { url: values.url }),
+      ...(values.env !== undefined && { env: values.env as "live" | "sim" }),
+      allowLiveOrders: values["allow-live-orders"] === true,
+    });
+    if (refused.length > 0) {
+      throw new WorkflowValidationError(file, [...workflow.warnings, ...refused]);
+    }
+  } catch (error) {
+    if (!(error instanceof WorkflowValidationError)) throw error;
+    printDiagnostics(io, error.diagnostics, json);
+    if (!json) {
+      io.stderr(
+        `t4flow: ${file} is invalid (${countOf(error.errors.length, "error")}): nothing was sent\n`,
+      );
+    }
+    const invalid = invalidRunReport({
+      workflow: { name: "", file, version: 1 },
+      target: "",
+      startedAt: startedAt.getTime(),
+      endedAt: Date.now(),
+      diagnostics: error.diagnostics,
+    });
+    if (values.report !== undefined) writeReportFile(values.report, invalid, io);
+    if (values.junit !== undefined) writeJunitFile(values.junit, invalid, io);
+    return EXIT_CODES.invalid;
+  }
+  printDiagnostics(io, workflow.warnings, json);
+  if (values["dry-run"]) return await _dryRun(workflow, file, json, io);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const removeInterrupt = io.onInterrupt((signal) => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr(`\nt4flow: ${signal}: closing the session…\n`);
+      controller.abort(new Error(`interrupted by ${signal}`));
+    }
+  });
+  const run = {
+    ...(values.url !== undefined && { url: values.url }),
+    ...(values.env !== undefined && { env: values.env as "live" | "sim" }),
+    ...(holdMs !== undefined && { holdMs }),
+    allowLiveOrders: values["allow-live-orders"] === true,
+  };
+  if (monitor !== undefined) {
+    try {
+      const [{ runWorkflowMonitor }, { formatMonitorEvent }] = await Promise.all([
+        import("../monitor/workflow_monitor.ts"),
+        import("../monitor/monitor_output.ts"),
+      ]);
+      return await runWorkflowMonitor(workflow, monitor, {
+        run,
+        io: { stdout: io.stdout, stderr: io.stderr },
+        signal: controller.signal,
+        onRunEvent: runEventPrinter(io, json),
+        onReport: (report) => {
+          if (values.report !== undefined) writeReportFile(values.report, report, io);
+        },
+        onMonitorEvent: (event) => (json ? io.stdout : io.stderr)(formatMonitorEvent(event, json)),
+      });
+    } finally {
+      removeInterrupt();
+    }
+  }
+  let report: RunReport;
+  try {
+    report = await runWorkflow(workflow, {
+      ...run,
+      signal: controller.signal,
+      onEvent: runEventPrinter(io, json),
+      io: { stdout: io.stdout, stderr: io.stderr },
+    });
+  } finally {
+    removeInterrupt();
+  }
+  if (values.report !== undefined) writeReportFile(values.report, report, io);
+  if (values.junit !== undefined) writeJunitFile(values.junit, report, io);
+  return report.exit_code;
+}
+
+/** The monitor options, or `undefined` for a single run; the scheduler loads only when asked. */
+async function _monitorOptions(
+  values: Readonly<Record<string, unknown>>,
+): Promise<MonitorOptions | undefined> {
+  const flags = monitorFlagsFromArgs(values);
+  if (Object.keys(flags).length === 0) return undefined;
+  const { MonitorUsageError, parseMonitorFlags } = await import("../monitor/run_monitor.ts");
+  try {
+    return parseMonitorFlags(flags);
+  } catch (error) {
+    if (error instanceof MonitorUsageError) throw new CliUsageError(error.message);
+    throw error;
+  }
+}
+
+async function _dryRun(workflow: Workflow, file: string, json: boolean, io: CliIo) {
+  const { dryRunSteps } = await import("../workflow/dry_run.ts");
+  let steps;
+  try {
+    steps = dryRunSteps(workflow);
+  } catch (error) {
+    io.stderr(`t4flow: ${file}: ${(error as Error).message}: nothing was sent\n`);
+    return EXIT_CODES.invalid;
+  }
+  if (json) {
+    io.stdout(`${JSON.stringify({ type: "dry_run", workflow: workflow.name, steps })}\n`);
+  } else {
+    const lines = steps.flatMap((s) => [
+      `steps[${s.index}] ${s.step}:`,
+      ...s.frames.map((f) => `  ${f}`),
+    ]);
+    const count = steps.reduce((n, s) => n + s.frames.length, 0);
+    io.stdout(`▶ ${workflow.name}: dry run, nothing is sent\n${lines.join("\n")}\n`);
+    io.stdout(`✔ ${file} is valid; ${count} frames\n`);
+  }
+  return EXIT_CODES.success;
+}

@@ -1,0 +1,66 @@
+/**
+ * Cold start, checked on the module graph rather than the clock: what each entry point loads
+ * before its first line runs. The heavy packages (YAML, CEL, zod, croner) load only in the
+ * commands and functions that need them.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { packageName, staticGraph, staticImports } from "../_support/module_graph.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const HEAVY = ["yaml", "zod", "@bufbuild/cel", "croner"];
+
+/** The npm packages an entry point loads eagerly, each with the file that imports it. */
+function npmPackages(entry: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [spec, file] of staticGraph(root, entry).packages) {
+    if (!spec.startsWith("node:")) out[packageName(spec)] ??= file;
+  }
+  return out;
+}
+
+function heavy(entry: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(npmPackages(entry)).filter(([p]) => HEAVY.includes(p)));
+}
+
+test("import { T4Client } from mod.ts loads no YAML, CEL, zod or croner", () => {
+  assert.deepEqual(heavy("mod.ts"), {});
+});
+
+test("the CLI entry loads no npm package before it knows the command (--help, --version)", () => {
+  assert.deepEqual(npmPackages("cli.ts"), {});
+  assert.deepEqual(npmPackages("lib/cli/mod.ts"), {});
+  const files = staticGraph(root, "cli.ts").files;
+  assert.ok(!files.some((f) => f.endsWith("_command.ts")), files.join(", "));
+});
+
+test("t4flow run loads the scheduler only for the monitor flags", () => {
+  assert.equal(heavy("lib/cli/run_command.ts").croner, undefined);
+});
+
+test("the graph walker sees the imports that matter", () => {
+  // A rule that matches nothing cannot fail: the walker finds the heavy packages where they are.
+  assert.equal(heavy("lib/workflow/load_workflow.ts").yaml, "lib/workflow/load_workflow.ts");
+  assert.equal(heavy("lib/monitor/schedule.ts").croner, "lib/monitor/schedule.ts");
+  assert.equal(heavy("lib/workflow/workflow_schema.ts").zod, "lib/workflow/workflow_schema.ts");
+  assert.deepEqual(
+    staticImports(
+      [
+        'import type { A } from "./a.ts";',
+        'import { type B, type C } from "./b.ts";',
+        'import { type D, E } from "./d.ts";',
+        'export type { F } from "./f.ts";',
+        'export { G } from "./g.ts";',
+        'export * from "./h.ts";',
+        'import "./side.ts";',
+        'import * as ns from "./ns.ts";',
+        'import def, { x } from "./def.ts";',
+        'const lazy = await import("./lazy.ts");',
+        '/** import "./comment.ts"; */',
+        "import {\n  multi,\n  line,\n} from './multi.ts';",
+      ].join("\n"),
+    ),
+    ["./d.ts", "./g.ts", "./h.ts", "./side.ts", "./ns.ts", "./def.ts", "./multi.ts"],
+  );
+});
