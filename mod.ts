@@ -71,6 +71,15 @@ export {
   type StatusEvent,
   type StatusEventType,
 } from "./lib/client/status_event.ts";
+export {
+  type ObservableClient,
+  SessionMetrics,
+  type SessionMetricsOptions,
+  type SessionMetricsSnapshot,
+  type SessionSampleName,
+  type SubscriptionMetricKind,
+} from "./lib/client/session_metrics.ts";
+export { LatencyHistogram, type LatencySummary } from "./lib/client/latency_histogram.ts";
 export { DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from "./lib/client/backoff.ts";
 export {
   DEFAULT_MAINTENANCE_WINDOW,

@@ -1,6 +1,7 @@
 /**
  * Monitors: run a workflow on a schedule (`every`, `cron`, skipping the weekly maintenance
- * window) with alert state across runs (thresholds, reminders, resolved notices) kept in a file.
+ * window) with alert state across runs (thresholds, reminders, resolved notices) kept in a file;
+ * and its Prometheus metrics (`createMetricsRegistry`, `serveMetrics`, `pushRunMetrics`).
  *
  * @example Parse a schedule
  * ```ts
@@ -20,3 +21,6 @@ export * from "./scheduler.ts";
 export * from "./run_monitor.ts";
 export * from "./monitor_output.ts";
 export * from "./workflow_monitor.ts";
+export * from "./metrics_registry.ts";
+export * from "./metrics_server.ts";
+export * from "./pushgateway.ts";
