@@ -144,6 +144,11 @@ export interface T4ClientOptions {
    */
   WebSocket?: WebSocketConstructor;
   /**
+   * Records every frame and connection event (e.g. a `FrameRecorder`): it decorates the
+   * WebSocket constructor.
+   */
+  recorder?: { wrap(WebSocket: WebSocketConstructor): WebSocketConstructor };
+  /**
    * Random source in `[0, 1)` for backoff jitter and generated tags.
    *
    * @default {Math.random}
@@ -333,7 +338,7 @@ export class T4Client {
     if (ctor === undefined) {
       throw new TypeError("Cannot create the client as this runtime has no global WebSocket");
     }
-    this.#WebSocket = ctor;
+    this.#WebSocket = options.recorder ? options.recorder.wrap(ctor) : ctor;
     this.#backoff = options.reconnect === false
       ? undefined
       : new Backoff(options.reconnect ?? {}, this.#random);

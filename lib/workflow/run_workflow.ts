@@ -17,6 +17,7 @@ import {
 } from "../client/errors.ts";
 import type { StatusEvent } from "../client/status_event.ts";
 import { T4Client, type T4ClientOptions } from "../client/t4_client.ts";
+import type { ReplaySource } from "../client/replay_source.ts";
 import { AlertDispatcher, type AlertIo, type AlertVariables } from "./alert_dispatcher.ts";
 import { type Workflow, workflowSecrets } from "./load_workflow.ts";
 import {
@@ -148,6 +149,13 @@ export interface RunWorkflowOptions {
    * @default {false}
    */
   allowLiveOrders?: boolean;
+  /** Records every frame of the session (`FrameRecorder`). */
+  recorder?: T4ClientOptions["recorder"];
+  /**
+   * Plays a recording instead of connecting: the client's sockets come from it, and a frame the
+   * recording does not contain fails the running step.
+   */
+  replay?: ReplaySource;
 }
 
 /**
@@ -229,6 +237,8 @@ export async function runWorkflow(
   let watchReject: ((error: Error) => void) | undefined;
   const watchFailed = new Promise<never>((_, reject) => (watchReject = reject));
   watchFailed.catch(() => {});
+  // A frame the recording does not contain fails the running step like a failing watch.
+  void options.replay?.mismatched.then((error) => watchReject?.(error));
   let client: WorkflowClient | undefined;
   let closingByRunner = false;
   let lastLoginFailure: Extract<StatusEvent, { type: "login_failed" }> | undefined;
@@ -351,6 +361,8 @@ export async function runWorkflow(
         ...(c.reconnect !== undefined && { reconnect: c.reconnect }),
         ...(c.maintenance === false && { maintenance: false as const }),
         ...(c.allowInsecure !== undefined && { allowInsecure: c.allowInsecure }),
+        ...(options.recorder && { recorder: options.recorder }),
+        ...(options.replay && { WebSocket: options.replay.WebSocket }),
         ...overrides,
       };
       client = (options.createClient ?? ((o) => new T4Client(o)))(clientOptions);
@@ -423,6 +435,8 @@ export async function runWorkflow(
         throw new TypeError(`Cannot run step '${step.kind}' as this version has no runner for it`);
       }
       const detail = await Promise.race([runner(step.args, context), interruptedRace]);
+      // A frame the recording does not contain fails the step that sent it.
+      if (options.replay?.mismatch) throw options.replay.mismatch;
       context.previousStepSeq = stepSeq;
       const report: StepReport = {
         index: step.index,

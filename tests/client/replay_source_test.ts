@@ -1,0 +1,155 @@
+/**
+ * ReplaySource: a recording played back through the WebSocketLike port into a real T4Client, on
+ * a FakeClock: recorded spacing kept or scaled, gates on recorded subscriptions, a clear error for
+ * a subscription the recording does not contain, and heartbeats answered after the last entry.
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  parseRecording,
+  type RecordingEntry,
+  recordingEntryLine,
+  recordingHeaderLine,
+} from "../../lib/client/recording_format.ts";
+import { type ReplayMismatchError, ReplaySource } from "../../lib/client/replay_source.ts";
+import type { StatusEvent } from "../../lib/client/status_event.ts";
+import { T4Client } from "../../lib/client/t4_client.ts";
+import {
+  type ClientMessageInit,
+  encodeClientMessage,
+  encodeServerMessage,
+  type ServerMessageInit,
+} from "../../lib/protocol/frame_codec.ts";
+import { DepthBuffer, DepthLevels, LoginResult } from "../../lib/protocol/proto.ts";
+import { FakeClock } from "../../lib/runtime/clock.ts";
+
+const ES = { exchangeId: "CME_Eq", contractId: "ES", marketId: "XCME_Eq ES (Z26)" };
+const NQ = { exchangeId: "CME_Eq", contractId: "NQ", marketId: "XCME_Eq NQ (Z26)" };
+
+const send = (at: number, payload: NonNullable<ClientMessageInit["payload"]>): RecordingEntry => ({
+  at,
+  conn: 1,
+  event: "send",
+  data: encodeClientMessage({ payload }) as Uint8Array<ArrayBuffer>,
+});
+const recv = (at: number, payload: NonNullable<ServerMessageInit["payload"]>): RecordingEntry => ({
+  at,
+  conn: 1,
+  event: "recv",
+  data: encodeServerMessage({ payload }) as Uint8Array<ArrayBuffer>,
+});
+
+/** A recorded session: login, then 1 s later an ES depth subscribe and its depth 2 s after it. */
+function recording() {
+  const entries: RecordingEntry[] = [
+    { at: 1_000, conn: 1, event: "connect", url: "wss://example.invalid/v1" },
+    { at: 1_010, conn: 1, event: "open" },
+    send(1_011, { case: "loginRequest", value: { apiKey: "" } }),
+    recv(1_050, {
+      case: "loginResponse",
+      value: { result: LoginResult.SUCCESS, sessionId: "s-rec", userId: "u" },
+    }),
+    send(2_000, { case: "heartbeat", value: { timestamp: 2_000n } }),
+    send(3_000, {
+      case: "marketDepthSubscribe",
+      value: { ...ES, buffer: DepthBuffer.SMART, depthLevels: DepthLevels.NORMAL },
+    }),
+    recv(5_000, { case: "marketDepth", value: { marketId: ES.marketId } }),
+  ];
+  const text = [recordingHeaderLine(0), ...entries.map(recordingEntryLine)].join("\n");
+  return parseRecording(text, "mem.jsonl");
+}
+
+function replay(speed: number) {
+  const clock = new FakeClock(1_700_000_000_000);
+  const mismatches: ReplayMismatchError[] = [];
+  const source = new ReplaySource(recording(), {
+    clock,
+    speed,
+    onMismatch: (error) => mismatches.push(error),
+  });
+  const client = new T4Client({
+    url: "wss://example.invalid/v1",
+    auth: { apiKey: "k" },
+    clock,
+    maintenance: false,
+    reconnect: false,
+    heartbeatMs: 600_000,
+    WebSocket: source.WebSocket,
+  });
+  const depths: string[] = [];
+  client.on("marketDepth", (depth) => depths.push(depth.marketId));
+  const events: StatusEvent[] = [];
+  client.onStatus((event) => events.push(event));
+  return { clock, source, client, depths, events, mismatches };
+}
+
+describe("ReplaySource", () => {
+  it("logs in from the recording and delivers the depth 2 s after the subscribe", async () => {
+    const { clock, source, client, depths } = replay(1);
+    const connected = client.connect();
+    await clock.advance(100);
+    const session = await connected;
+    assert.equal(session.sessionId, "s-rec");
+    // The depth waits for the recorded subscribe, however long the client takes to send it.
+    await clock.advance(60_000);
+    assert.deepEqual(depths, []);
+    client.subscribeMarket(ES);
+    await clock.advance(1_999);
+    assert.deepEqual(depths, []);
+    await clock.advance(1);
+    assert.deepEqual(depths, [ES.marketId]);
+    assert.equal(source.connections, 1);
+    assert.equal(source.mismatch, undefined);
+    await client.close();
+  });
+
+  it("scales the recorded spacing by the speed", async () => {
+    const { clock, client, depths } = replay(4);
+    const connected = client.connect();
+    await clock.advance(100);
+    await connected;
+    client.subscribeMarket(ES);
+    await clock.advance(499);
+    assert.deepEqual(depths, []);
+    await clock.advance(1);
+    assert.deepEqual(depths, [ES.marketId]);
+    await client.close();
+  });
+
+  it("refuses a subscription the recording does not contain, naming it", async () => {
+    const { clock, source, client, depths, events, mismatches } = replay(Infinity);
+    const connected = client.connect();
+    await clock.advance(10);
+    await connected;
+    client.subscribeMarket(NQ);
+    await clock.advance(10);
+    assert.equal(mismatches.length, 1);
+    assert.equal(source.mismatch, mismatches[0]);
+    assert.match(
+      mismatches[0]!.message,
+      /^Cannot replay as the client sent marketDepthSubscribe \{"exchangeId":"CME_Eq","contractId":"NQ".*recorded marketDepthSubscribe frames still ahead: \{"exchangeId":"CME_Eq","contractId":"ES"/,
+    );
+    assert.equal(await Promise.race([source.mismatched, "pending"]), mismatches[0]);
+    const disconnected = events.find((e) => e.type === "disconnected");
+    assert.ok(disconnected && disconnected.type === "disconnected");
+    assert.equal(disconnected.code, 4000);
+    assert.deepEqual(depths, []);
+    await client.close();
+  });
+
+  it("answers heartbeats after the last entry so a long hold stays connected", async () => {
+    const { clock, client, events } = replay(Infinity);
+    const connected = client.connect();
+    await clock.advance(10);
+    await connected;
+    client.subscribeMarket(ES);
+    // Ten heartbeat intervals: without answers the client would count the peer as dead.
+    await clock.advance(6_000_000);
+    assert.equal(client.state, "open");
+    assert.ok(!events.some((e) => e.type === "disconnected"));
+    assert.ok(client.stats.heartbeatsReceived >= 9);
+    await client.close();
+  });
+});
