@@ -88,6 +88,24 @@ export {
 } from "./lib/client/maintenance_window.ts";
 export { type Endpoint, T4_ENDPOINTS } from "./lib/client/t4_endpoint.ts";
 export type { WebSocketConstructor, WebSocketLike } from "./lib/client/web_socket_like.ts";
+export { FrameRecorder, type FrameRecorderOptions } from "./lib/client/frame_recorder.ts";
+export {
+  parseRecording,
+  type Recording,
+  type RecordingClose,
+  type RecordingConnect,
+  type RecordingEntry,
+  type RecordingError,
+  RecordingFormatError,
+  type RecordingFrame,
+  type RecordingHeader,
+  type RecordingOpen,
+} from "./lib/client/recording_format.ts";
+export {
+  ReplayMismatchError,
+  ReplaySource,
+  type ReplaySourceOptions,
+} from "./lib/client/replay_source.ts";
 export { type Clock, FakeClock, systemClock, type TimerHandle } from "./lib/runtime/clock.ts";
 export {
   type ClientMessageInit,

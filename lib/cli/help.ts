@@ -52,6 +52,11 @@ Options:
   --allow-live-orders  let order steps reach a live endpoint (the workflow must also say
                      'environment: live')
   --junit FILE       also write a JUnit XML report (one test case per step) to FILE
+  --record FILE      record every frame of the session to FILE (no secret is written;
+                     format in docs/console.md)
+  --replay FILE      play a recording instead of connecting: nothing connects anywhere;
+                     a frame the workflow sends that the recording lacks fails the step
+  --speed N|max      replay N times faster than recorded, or as fast as possible (default 1)
   -h, --help         this help
 
 ${MONITOR_HELP}`,

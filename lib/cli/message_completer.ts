@@ -8,10 +8,7 @@
  */
 
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import {
-  ClientMessageSchema,
-  ServerMessageSchema,
-} from "../protocol/gen/t4/v1/service_pb.ts";
+import { ClientMessageSchema, ServerMessageSchema } from "../protocol/gen/t4/v1/service_pb.ts";
 import { enumValueNames, findField } from "./client_message_input.ts";
 
 /** The console's commands. */

@@ -60,6 +60,9 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     "dry-run": { type: "boolean" },
     "allow-live-orders": { type: "boolean" },
     junit: { type: "string" },
+    record: { type: "string" },
+    replay: { type: "string" },
+    speed: { type: "string" },
     ...MONITOR_ARG_OPTIONS,
   });
   if (values.help) {
@@ -86,6 +89,11 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     );
   }
   const monitor = await _monitorOptions(values);
+  const taping = values.record !== undefined || values.replay !== undefined ||
+    values.speed !== undefined;
+  if (taping && monitor !== undefined) {
+    throw new CliUsageError("--record and --replay work on a single run, not with --every/--cron");
+  }
   const json = values.json === true;
   const env = cliEnvironment(io, values["env-file"]);
   const startedAt = new Date();
@@ -124,7 +132,12 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     return EXIT_CODES.invalid;
   }
   printDiagnostics(io, workflow.warnings, json);
-  if (values["dry-run"]) return await _dryRun(workflow, file, json, io);
+  if (values["dry-run"]) {
+    if (taping) throw new CliUsageError("--dry-run sends nothing: it takes no --record/--replay");
+    return await _dryRun(workflow, file, json, io);
+  }
+  const tape = taping ? await _openTape(values) : undefined;
+  if (tape !== undefined && !json) io.stderr(`t4flow: ${tape.describe}\n`);
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -168,13 +181,31 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
       signal: controller.signal,
       onEvent: runEventPrinter(io, json),
       io: { stdout: io.stdout, stderr: io.stderr },
+      ...(tape?.recorder && { recorder: tape.recorder }),
+      ...(tape?.replay && { replay: tape.replay }),
     });
   } finally {
     removeInterrupt();
+    tape?.close();
   }
   if (values.report !== undefined) writeReportFile(values.report, report, io);
   if (values.junit !== undefined) writeJunitFile(values.junit, report, io);
   return report.exit_code;
+}
+
+/** `--record`/`--replay`/`--speed`, loaded only when one is given. */
+async function _openTape(values: Readonly<Record<string, unknown>>) {
+  const { openSessionTape, TapeUsageError } = await import("./session_tape.ts");
+  try {
+    return openSessionTape({
+      record: values.record as string | undefined,
+      replay: values.replay as string | undefined,
+      speed: values.speed as string | undefined,
+    });
+  } catch (error) {
+    if (error instanceof TapeUsageError) throw new CliUsageError(error.message);
+    throw error;
+  }
 }
 
 /** The monitor options, or `undefined` for a single run; the scheduler loads only when asked. */

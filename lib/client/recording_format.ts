@@ -26,10 +26,10 @@ export const RECORDING_VERSION = 1;
 
 /** The first line of a recording. */
 export interface RecordingHeader {
-  /** Always {@linkcode RECORDING_FORMAT}. */
-  format: typeof RECORDING_FORMAT;
-  /** Always {@linkcode RECORDING_VERSION}. */
-  version: typeof RECORDING_VERSION;
+  /** Always `"t4flow-recording"`. */
+  format: "t4flow-recording";
+  /** Always `1`. */
+  version: 1;
   /** When the recording started (ISO 8601). */
   created_at: string;
 }
