@@ -1,7 +1,8 @@
 /**
- * Monitors: run a workflow on a schedule (`every`, `cron`, skipping the weekly maintenance
- * window) with alert state across runs (thresholds, reminders, resolved notices) kept in a file;
- * and its Prometheus metrics (`createMetricsRegistry`, `serveMetrics`, `pushRunMetrics`).
+ * Monitors: run one workflow or many (`t4flow monitor`) on a schedule (`every`, `cron`,
+ * skipping the weekly maintenance window) with alert state across runs (thresholds, reminders,
+ * resolved notices), a run history in SQLite, a status page with an HTTP API, and Prometheus
+ * metrics (`createMetricsRegistry`, `serveMetrics`, `pushRunMetrics`).
  *
  * @example Parse a schedule
  * ```ts
@@ -24,3 +25,12 @@ export * from "./workflow_monitor.ts";
 export * from "./metrics_registry.ts";
 export * from "./metrics_server.ts";
 export * from "./pushgateway.ts";
+export * from "./workflow_schedule.ts";
+export * from "./run_store.ts";
+export * from "./sqlite_run_store.ts";
+export * from "./run_limiter.ts";
+export * from "./monitor_status.ts";
+export * from "./monitor_fleet.ts";
+export * from "./status_badge.ts";
+export * from "./status_page.ts";
+export * from "./status_server.ts";

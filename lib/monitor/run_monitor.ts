@@ -211,6 +211,8 @@ export type MonitorEvent =
     suppressedAlerts: number;
     /** Slots missed because this run outlasted its interval. */
     missedSlots: number;
+    /** For a failed run: the one-line reason without secrets. */
+    reason?: string;
   }
   /** A problem with the state file; monitoring goes on. */
   | { type: "warning"; at: number; warning: AlertStateWarning };
@@ -236,6 +238,38 @@ export interface MonitorHooks<A> {
   clock?: Clock;
   /** Stops monitoring (Ctrl-C / SIGTERM): the current run is interrupted, no new one starts. */
   signal?: AbortSignal;
+  /**
+   * Interrupts the current run without `signal`: give it to let a run that is going when
+   * `signal` aborts finish (a graceful stop), and abort it when the grace period is over.
+   *
+   * @default signal
+   */
+  runSignal?: AbortSignal;
+  /** The time of the next scheduled run, each time it is decided (`undefined`: none). */
+  onNextRun?: (at: number | undefined) => void;
+  /**
+   * Keeps the alert state here instead of in memory (ignored with `--state FILE`, which wins),
+   * so that a restarted monitor does not fire an alert that is already firing.
+   */
+  alertStateStore?: AlertStateStore;
+}
+
+/** Where a long-running monitor keeps each check's alert state (e.g. its history database). */
+export interface AlertStateStore {
+  /**
+   * Reads the stored state.
+   *
+   * @param check The check (workflow name).
+   * @returns The state, or `undefined` when none is stored (or it cannot be used).
+   */
+  load(check: string): AlertState | undefined;
+  /**
+   * Stores the state after a run.
+   *
+   * @param state The state.
+   * @param nowMs When, ms since the epoch.
+   */
+  save(state: AlertState, nowMs: number): void;
 }
 
 /**
@@ -273,7 +307,8 @@ export async function runMonitor<A>(
 ): Promise<number> {
   const clock = hooks.clock ?? systemClock;
   const report = (event: MonitorEvent) => hooks.report?.(event);
-  let memory: AlertState = initialAlertState(hooks.check);
+  let memory: AlertState = hooks.alertStateStore?.load(hooks.check) ??
+    initialAlertState(hooks.check);
 
   /** Records one run and delivers what is due; returns the run's exit code. */
   const record = async (result: MonitorRunResult<A>, missedSlots: number): Promise<void> => {
@@ -308,6 +343,7 @@ export async function runMonitor<A>(
       const step = advanceAlertState(memory, outcome, at, options.policy);
       memory = step.state;
       notification = step.notification;
+      hooks.alertStateStore?.save(memory, at);
     }
     if (notification) await hooks.deliver(notification, alerts);
     const event: MonitorEvent = {
@@ -317,18 +353,20 @@ export async function runMonitor<A>(
       outcome: outcome.status,
       suppressedAlerts: notification ? 0 : alerts.length,
       missedSlots,
+      ...(outcome.status === "failure" && { reason: outcome.reason }),
     };
     report(notification ? { ...event, notification } : event);
   };
 
   const signal = hooks.signal ?? new AbortController().signal;
+  const runSignal = hooks.runSignal ?? signal;
   if (options.schedule === undefined) {
     const until = maintenanceSkipUntil(options.maintenance, clock.now());
     if (until !== undefined) {
       report({ type: "skipped", at: clock.now(), reason: "maintenance", until });
       return 0;
     }
-    const result = await hooks.runOnce(signal);
+    const result = await hooks.runOnce(runSignal);
     await record(result, 0);
     return result.exitCode;
   }
@@ -343,6 +381,8 @@ export async function runMonitor<A>(
       schedule: options.schedule,
       clock,
       signal: stopper.signal,
+      ...(hooks.runSignal !== undefined && { runSignal: hooks.runSignal }),
+      ...(hooks.onNextRun !== undefined && { onNextRun: hooks.onNextRun }),
       maintenance: options.maintenance,
       onEvent: async (event) => {
         if (event.type === "skipped") {

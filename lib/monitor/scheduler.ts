@@ -84,6 +84,19 @@ export interface RunScheduledOptions<T> {
    * @default Infinity
    */
   maxRuns?: number;
+  /**
+   * Aborts a running check (its context's `signal`) without stopping the loop's waits; give it
+   * to let a check that is running when `signal` aborts finish (a graceful stop).
+   *
+   * @default signal
+   */
+  runSignal?: AbortSignal;
+  /**
+   * Called with the time of the next run each time it is decided (at the start, after each run
+   * or skip), and with `undefined` when there is none (a cron expression that never matches
+   * again, or the loop stopped).
+   */
+  onNextRun?: (at: number | undefined) => void;
 }
 
 /** What {@linkcode runScheduled} did in total. */
@@ -138,7 +151,7 @@ export async function runScheduled<T>(
     : options.maintenance;
   const maxRuns = options.maxRuns ?? Infinity;
   const summary: ScheduledSummary = { runs: 0, errors: 0, skipped: 0, aborted: false };
-  const runSignal = signal ?? new AbortController().signal;
+  const runSignal = options.runSignal ?? signal ?? new AbortController().signal;
 
   let slot: number | undefined = schedule.kind === "every"
     ? clock.now()
@@ -146,6 +159,7 @@ export async function runScheduled<T>(
   let skippedWindowEnd: number | undefined;
 
   while (slot !== undefined && summary.runs + summary.errors < maxRuns) {
+    options.onNextRun?.(slot);
     const wait = slot - clock.now();
     try {
       if (wait > 0) await sleep(clock, wait, signal);
@@ -193,6 +207,7 @@ export async function runScheduled<T>(
     slot = next.at;
     await onEvent?.(event);
   }
+  options.onNextRun?.(undefined);
   summary.aborted = signal?.aborted ?? false;
   return summary;
 }

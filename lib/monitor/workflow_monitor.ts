@@ -33,6 +33,7 @@ import { runWorkflow, type RunWorkflowOptions } from "../workflow/run_workflow.t
 import type { AlertNotification } from "./alert_state.ts";
 import { monitorAlertVariables, runFailureReason } from "./monitor_output.ts";
 import {
+  type AlertStateStore,
   type MonitorEvent,
   type MonitorOptions,
   type MonitorRunResult,
@@ -100,6 +101,17 @@ export interface WorkflowMonitorOptions {
   onReport?: (report: RunReport) => void;
   /** The monitor's own events (skips, runs with their notice, state file warnings). */
   onMonitorEvent?: (event: MonitorEvent) => void;
+  /** Interrupts a running run without `signal` (graceful stop, see `MonitorHooks.runSignal`). */
+  runSignal?: AbortSignal;
+  /** The time of the next scheduled run, each time it is decided (`undefined`: none). */
+  onNextRun?: (at: number | undefined) => void;
+  /** Keeps the alert state here instead of in memory (see `MonitorHooks.alertStateStore`). */
+  alertStateStore?: AlertStateStore;
+  /**
+   * Waits for a free run slot before each run (`t4flow monitor --concurrency`) and returns the
+   * function that frees it; rejects when `signal` aborts first.
+   */
+  acquireRunSlot?: (signal: AbortSignal) => Promise<() => void>;
 }
 
 /**
@@ -160,6 +172,16 @@ export function runWorkflowMonitor(
     : workflow;
 
   const runOnce = async (signal: AbortSignal): Promise<MonitorRunResult<HeldAlert>> => {
+    if (options.acquireRunSlot === undefined) return await runOnceNow(signal);
+    const release = await options.acquireRunSlot(signal);
+    try {
+      return await runOnceNow(signal);
+    } finally {
+      release();
+    }
+  };
+
+  const runOnceNow = async (signal: AbortSignal): Promise<MonitorRunResult<HeldAlert>> => {
     let login: { result: string; errorMessage: string } | undefined;
     const report = await runWorkflow(inRun, {
       ...options.run,
@@ -224,6 +246,9 @@ export function runWorkflowMonitor(
     report: (event) => options.onMonitorEvent?.(event),
     ...(options.clock !== undefined && { clock: options.clock }),
     ...(options.signal !== undefined && { signal: options.signal }),
+    ...(options.runSignal !== undefined && { runSignal: options.runSignal }),
+    ...(options.onNextRun !== undefined && { onNextRun: options.onNextRun }),
+    ...(options.alertStateStore !== undefined && { alertStateStore: options.alertStateStore }),
   });
 }
 

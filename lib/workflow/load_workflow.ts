@@ -12,6 +12,7 @@ import process from "node:process";
 import { dirname, resolve } from "node:path";
 import { checkAlerts } from "./check_alerts.ts";
 import { checkAuth, checkEndpoint, toConnection } from "./check_connection.ts";
+import { checkSchedule } from "./check_schedule.ts";
 import { checkStepNames, checkSteps } from "./check_steps.ts";
 import { interpolateEnv } from "./interpolate_env.ts";
 import { sortDiagnostics, WorkflowValidationError } from "./workflow_diagnostic.ts";
@@ -25,6 +26,7 @@ export type {
   Workflow,
   WorkflowAlert,
   WorkflowConnection,
+  WorkflowSchedule,
   WorkflowStep,
 } from "./workflow_model.ts";
 
@@ -174,6 +176,7 @@ function _check(
     ? checkAuth(source, connection.auth)
     : undefined;
   if (connection) checkEndpoint(source, connection, requireEndpoint);
+  const schedule = checkSchedule(source, data.schedule);
   if (!parsed.success || !credentials || !connection) return undefined;
   const workflow = parsed.data;
   return {
@@ -188,6 +191,7 @@ function _check(
     environment: workflow.environment,
     maxOrderVolume: workflow.max_order_volume,
     positions: source.positions([]),
+    ...(schedule !== undefined && { schedule }),
   };
 }
 

@@ -74,6 +74,16 @@ export interface WorkflowAlert {
   readonly repeat: boolean;
 }
 
+/** `schedule:` as written: exactly one of `every` and `cron`; `cronTz` only with `cron`. */
+export interface WorkflowSchedule {
+  /** `every:`, a duration of at least 1s. */
+  readonly every?: string;
+  /** `cron:`, a cron expression. */
+  readonly cron?: string;
+  /** `cron_tz:`, an IANA time zone. */
+  readonly cronTz?: string;
+}
+
 /** A validated workflow. */
 export interface Workflow {
   /** The file as given (or `<input>`). */
@@ -98,6 +108,11 @@ export interface Workflow {
   readonly positions: Readonly<Record<string, { readonly line: number; readonly column: number }>>;
   /** Alerts in order. */
   readonly alerts: readonly WorkflowAlert[];
+  /**
+   * `schedule:`, when `t4flow monitor` runs the workflow (absent: the monitor's default). The cron
+   * expression and time zone are checked by the monitor (`workflowSchedule`).
+   */
+  readonly schedule?: WorkflowSchedule;
   /** Warnings found while loading (e.g. a literal password). */
   readonly warnings: readonly WorkflowDiagnostic[];
 }

@@ -234,6 +234,28 @@ export const AlertSchema = z.strictObject({
     .meta({ description: "Fire every time, not once per run (default false)" }),
 }, { error: "expected a map with on, message and to" });
 
+/**
+ * `schedule:`, when `t4flow monitor` runs the workflow: `every` or `cron` (with `cron_tz`). The
+ * monitor's `--every` / `--cron` apply to workflows without one.
+ */
+export const ScheduleSchema = z.strictObject({
+  every: durationSchema("Run now, then every DURATION (at least 1s), e.g. 5m").optional(),
+  cron: z.string({ error: "expected a cron expression such as '*/5 * * * *'" })
+    .min(1, { error: "expected a cron expression such as '*/5 * * * *'" })
+    .meta({
+      description: "Run at each match of a cron expression (5 fields, or 6 with seconds first)",
+      examples: ["*/5 * * * *", "0 8 * * 1-5"],
+    }).optional(),
+  cron_tz: z.string({ error: "expected an IANA time zone such as America/Chicago" })
+    .min(1, { error: "expected an IANA time zone such as America/Chicago" })
+    .meta({
+      description: "Time zone of cron (default: the machine's local zone)",
+      examples: ["America/Chicago", "UTC"],
+    }).optional(),
+}, { error: "expected a map with every or cron" }).meta({
+  description: "When t4flow monitor runs this workflow (default: the monitor's --every / --cron)",
+});
+
 function _workflowSchema(step: z.ZodType, sink: z.ZodType | undefined) {
   // The document schema leaves `on` open: the loader checks it against the built-in events and
   // the workflow's watch names, with a "did you mean".
@@ -263,6 +285,7 @@ function _workflowSchema(step: z.ZodType, sink: z.ZodType | undefined) {
     max_order_volume: z.int({ error: "expected a whole number of contracts >= 1" })
       .min(1, { error: "expected a whole number of contracts >= 1" }).optional()
       .meta({ description: "Largest volume any order step may have; larger ones are refused" }),
+    schedule: ScheduleSchema.optional(),
     steps: z.array(step, { error: "expected a list of steps" })
       .min(1, { error: "expected at least one step" }),
     alerts: z.array(alert, { error: "expected a list of alerts" }).optional(),
