@@ -49,7 +49,7 @@ connection:
     api_key: \${T4_API_KEY}
   heartbeat: 2s
   reconnect:
-    initial_delay: 20ms
+    initial_delay: 50ms
     max_delay: 200ms
 steps:
   - login

@@ -34,7 +34,74 @@ export interface Clock {
 }
 
 /**
- * The real clock: `Date.now()` and the global timers.
+ * The longest delay one platform timer can wait: `setTimeout` stores the delay as a signed 32-bit
+ * integer and fires at once (with a `TimeoutOverflowWarning` on Node) for anything longer.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+class _ChunkedTimer {
+  inner: TimerHandle;
+  cancelled = false;
+  constructor(inner: TimerHandle) {
+    this.inner = inner;
+  }
+}
+
+/**
+ * Wraps a clock so timers of any length work: a delay longer than `maxChunkMs` is waited in
+ * chunks of at most `maxChunkMs`, and the clock is read again after each chunk, so the callback
+ * never runs before `now() + ms` even when the underlying timers wake early or cannot hold the
+ * whole delay.
+ *
+ * @param base The clock whose `now` and timers are used.
+ * @param maxChunkMs The longest single wait handed to `base` ({@linkcode MAX_TIMER_DELAY_MS} by
+ * default).
+ * @returns A clock with the same time and timers of any length.
+ *
+ * @example A 30-day timer on a clock whose timers cannot wait longer than one day
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chunkedClock, FakeClock } from "./clock.ts";
+ *
+ * const fake = new FakeClock(0);
+ * const clock = chunkedClock(fake, 86_400_000);
+ * let firedAt: number | undefined;
+ * clock.setTimeout(() => (firedAt = fake.now()), 30 * 86_400_000);
+ * await fake.advance(29 * 86_400_000);
+ * assert.equal(firedAt, undefined);
+ * await fake.advance(86_400_000);
+ * assert.equal(firedAt, 30 * 86_400_000);
+ * ```
+ */
+export function chunkedClock(base: Clock, maxChunkMs: number = MAX_TIMER_DELAY_MS): Clock {
+  return {
+    now: () => base.now(),
+    setTimeout(callback, ms) {
+      const delay = Number.isFinite(ms) ? Math.max(0, ms) : MAX_TIMER_DELAY_MS;
+      if (delay <= maxChunkMs) return base.setTimeout(callback, delay);
+      const due = base.now() + delay;
+      const timer = new _ChunkedTimer(undefined);
+      const wait = () => {
+        if (timer.cancelled) return;
+        const left = due - base.now();
+        if (left <= 0) return callback();
+        timer.inner = base.setTimeout(wait, Math.min(left, maxChunkMs));
+      };
+      timer.inner = base.setTimeout(wait, maxChunkMs);
+      return timer;
+    },
+    clearTimeout(handle) {
+      if (handle instanceof _ChunkedTimer) {
+        handle.cancelled = true;
+        base.clearTimeout(handle.inner);
+      } else base.clearTimeout(handle);
+    },
+  };
+}
+
+/**
+ * The real clock: `Date.now()` and the global timers, with delays of any length (longer ones are
+ * waited in chunks below 2^31 ms, see {@linkcode chunkedClock}).
  *
  * @example
  * ```ts
@@ -42,16 +109,20 @@ export interface Clock {
  * import { systemClock } from "./clock.ts";
  *
  * assert.ok(Math.abs(systemClock.now() - Date.now()) < 1000);
+ * const timer = systemClock.setTimeout(() => assert.fail("cancelled"), 40 * 86_400_000);
+ * systemClock.clearTimeout(timer);
  * ```
  */
-export const systemClock: Clock = {
+export const systemClock: Clock = chunkedClock({
   now: () => Date.now(),
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as number),
-};
+});
 
 /**
- * Waits `ms` milliseconds on `clock`, or rejects with the signal's reason when it aborts.
+ * Waits `ms` milliseconds on `clock`, or rejects with the signal's reason when it aborts. Never
+ * resolves early: delays of any length are waited in chunks below 2^31 ms and the clock is read
+ * again after each one.
  *
  * @param clock The clock to wait on.
  * @param ms The delay in milliseconds.
@@ -77,14 +148,23 @@ export const systemClock: Clock = {
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
+    const due = clock.now() + Math.max(0, ms);
+    let handle: TimerHandle;
     const onAbort = () => {
       clock.clearTimeout(handle);
       reject(signal?.reason);
     };
-    const handle = clock.setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
+    // Waits in chunks a platform timer can hold and reads the clock after each wake-up, so the
+    // promise never resolves before `due` (a timer that woke early just waits again).
+    const wait = (left: number) => {
+      handle = clock.setTimeout(() => {
+        const rest = due - clock.now();
+        if (rest > 0) return wait(rest);
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, Math.min(left, MAX_TIMER_DELAY_MS));
+    };
+    wait(due - clock.now());
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

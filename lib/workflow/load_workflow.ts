@@ -7,7 +7,7 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
+import { FileKindError, FileTooLargeError, readRegularFile } from "../runtime/files.ts";
 import process from "node:process";
 import { dirname, resolve } from "node:path";
 import { checkAlerts } from "./check_alerts.ts";
@@ -52,6 +52,9 @@ export interface LoadWorkflowOptions {
   dir?: string;
 }
 
+/** The largest workflow file `loadWorkflow` reads: 1 MiB (a larger one is refused, exit 2). */
+export const MAX_WORKFLOW_BYTES = 1024 * 1024;
+
 /**
  * Reads, interpolates and validates a workflow file.
  *
@@ -79,16 +82,22 @@ export interface LoadWorkflowOptions {
 export function loadWorkflow(file: string, options: LoadWorkflowOptions = {}): Workflow {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readRegularFile(file, MAX_WORKFLOW_BYTES);
   } catch (error) {
-    const code = (error as { code?: string }).code ?? String(error);
+    const message = error instanceof FileTooLargeError
+      ? `the file is larger than 1 MiB, expected a workflow file of at most 1 MiB`
+      : error instanceof FileKindError
+      ? `the file is a ${error.kind}, expected a regular YAML file`
+      : `cannot read the file (${
+        (error as { code?: string }).code ?? String(error)
+      }), expected a readable YAML file`;
     throw new WorkflowValidationError(file, [{
       severity: "error",
       file,
       line: 1,
       column: 1,
       key: "",
-      message: `cannot read the file (${code}), expected a readable YAML file`,
+      message,
     }], { cause: error });
   }
   return parseWorkflow(text, file, { dir: dirname(resolve(file)), ...options });

@@ -11,7 +11,7 @@
 
 import { z } from "zod";
 import { LOGIN_RESULT_NAME_LIST } from "../protocol/login_result.ts";
-import { DURATION_PATTERN } from "./duration.ts";
+import { DURATION_PATTERN, parseDuration } from "./duration.ts";
 import { MARKET_STEP_SCHEMAS } from "./step_schemas.ts";
 import type { StepKindSchema } from "./step_kind.ts";
 
@@ -32,6 +32,41 @@ export function durationSchema(description: string): z.ZodString {
   return z.string({ error: _DURATION_EXPECTED })
     .regex(DURATION_PATTERN, { error: _DURATION_EXPECTED })
     .meta({ description, examples: ["250ms", "20s", "5m", "1h"] });
+}
+
+/** The shortest `connection.heartbeat` a workflow may ask for (a faster one floods the server). */
+export const MIN_HEARTBEAT_MS = 100;
+/** The shortest `connection.reconnect.initial_delay` (a smaller one reconnects in a tight loop). */
+export const MIN_RECONNECT_INITIAL_DELAY_MS = 50;
+/** The shortest `connection.reconnect.max_delay` (caps logins after drops at about 5 a second). */
+export const MIN_RECONNECT_MAX_DELAY_MS = 200;
+
+/**
+ * A duration string with a lower bound, checked at validation (exit 2, nothing sent).
+ *
+ * @param description What the duration is for.
+ * @param minMs The smallest accepted duration, in milliseconds.
+ * @param minText The bound as a duration, for the message (e.g. `100ms`).
+ * @returns The schema.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { minDurationSchema } from "./workflow_schema.ts";
+ *
+ * const heartbeat = minDurationSchema("Heartbeat interval", 100, "100ms");
+ * assert.equal(heartbeat.safeParse("20s").success, true);
+ * assert.match(heartbeat.safeParse("1ms").error?.issues[0]?.message ?? "", /at least 100ms/);
+ * ```
+ */
+export function minDurationSchema(
+  description: string,
+  minMs: number,
+  minText: string,
+): z.ZodString {
+  return durationSchema(description).refine((text) => (parseDuration(text) ?? minMs) >= minMs, {
+    error: `expected a duration of at least ${minText}`,
+  });
 }
 
 function _text(expected: string, description: string): z.ZodString {
@@ -103,8 +138,16 @@ export const AuthSchema = z.strictObject({
 export const ReconnectSchema = z.union([
   z.literal(false),
   z.strictObject({
-    initial_delay: durationSchema("Upper bound of the first delay (default 500ms)").optional(),
-    max_delay: durationSchema("Cap of the delay (default 30s)").optional(),
+    initial_delay: minDurationSchema(
+      "Upper bound of the first delay (default 500ms, at least 50ms)",
+      MIN_RECONNECT_INITIAL_DELAY_MS,
+      "50ms",
+    ).optional(),
+    max_delay: minDurationSchema(
+      "Cap of the delay (default 30s, at least 200ms)",
+      MIN_RECONNECT_MAX_DELAY_MS,
+      "200ms",
+    ).optional(),
     max_attempts: z.int({ error: "expected a whole number of attempts >= 1" })
       .min(1, { error: "expected a whole number of attempts >= 1" }).optional()
       .meta({ description: "Attempts before giving up (default unlimited)" }),
@@ -120,7 +163,11 @@ export const ConnectionSchema = z.strictObject({
     .regex(/^wss?:\/\/\S+$/, { error: "expected a ws:// or wss:// URL" }).optional()
     .meta({ description: "WebSocket URL, e.g. ws://127.0.0.1:8080/v1; give env or url" }),
   auth: AuthSchema,
-  heartbeat: durationSchema("Heartbeat interval (default 20s)").optional(),
+  heartbeat: minDurationSchema(
+    "Heartbeat interval (default 20s, at least 100ms)",
+    MIN_HEARTBEAT_MS,
+    "100ms",
+  ).optional(),
   missed_heartbeats: z.int({ error: "expected a whole number >= 1" })
     .min(1, { error: "expected a whole number >= 1" }).optional()
     .meta({ description: "Silent intervals before the connection counts as dead (default 3)" }),

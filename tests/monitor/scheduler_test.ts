@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FakeClock, sleep } from "../../lib/runtime/clock.ts";
+import { OverflowingClock } from "../_support/overflow_clock.ts";
 import { DEFAULT_MAINTENANCE_WINDOW } from "../../lib/client/maintenance_window.ts";
 import {
   nextRunAt,
@@ -292,6 +293,43 @@ describe("runScheduled", () => {
       [["skipped", "2026-11-25T12:00:00.000Z"], ["run", "2026-11-25T13:00:00.000Z"]],
     );
   });
+});
+
+describe("runScheduled with long intervals", () => {
+  const HOUR = 3_600_000;
+  for (
+    const [label, schedule, firstGapMs] of [
+      ["--every 600h", parseEvery("600h"), 600 * HOUR],
+      ["a bi-monthly --cron", parseCron("0 12 1 */2 *", "UTC"), 0],
+    ] as const
+  ) {
+    it(`${label} never runs a slot early on timers that overflow past 2^31-1 ms`, async () => {
+      // 2026-12-01 is a Tuesday, outside the maintenance window.
+      const clock = new OverflowingClock(at("2026-12-01T12:00:00Z"));
+      const runs: string[] = [];
+      const stop = new AbortController();
+      const done = runScheduled(() => {
+        runs.push(iso(clock.now()));
+        if (runs.length >= 3) stop.abort(); // bounds the test when slots do run early
+      }, {
+        schedule,
+        clock,
+        signal: stop.signal,
+        maintenance: null,
+      });
+      await clock.fake.advance(HOUR);
+      const first = runs.length;
+      await clock.fake.advance(24 * HOUR);
+      assert.equal(runs.length, first, `ran again within a day: ${runs.join(", ")}`);
+      const gap = firstGapMs || nextRunAt(schedule, clock.now())! - clock.now();
+      await clock.fake.advance(gap);
+      stop.abort();
+      await done;
+      assert.equal(runs.length, first + 1, runs.join(", "));
+      for (const run of runs) assert.ok(Date.parse(run) >= at("2026-12-01T12:00:00Z"));
+      assert.equal(clock.overflows, 0);
+    });
+  }
 });
 
 describe("maintenanceSkipUntil", () => {
