@@ -64,6 +64,7 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
   const stderr = io.stderr ?? process.stderr;
   let config: SimConfig = {};
   let port: number | undefined;
+  let restPort: number | undefined;
   let seed: number | undefined;
   let host: string | undefined;
   try {
@@ -73,6 +74,7 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
       allowPositionals: false,
       options: {
         port: { type: "string" },
+        "rest-port": { type: "string" },
         host: { type: "string" },
         config: { type: "string" },
         seed: { type: "string" },
@@ -84,6 +86,9 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
       return 0;
     }
     if (values.port !== undefined) port = _int("port", values.port, 0, 65535);
+    if (values["rest-port"] !== undefined) {
+      restPort = _int("rest-port", values["rest-port"], 0, 65535);
+    }
     if (values.seed !== undefined) seed = _int("seed", values.seed, 0, 2 ** 31 - 1);
     host = values.host;
     if (values.config !== undefined) {
@@ -101,11 +106,13 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
   if (io.signal?.aborted === true) return 0;
 
   let sim;
+  const wsPort = port ?? config.port ?? DEFAULT_SIM_PORT;
   try {
     sim = await startSimulator({
       ...config,
       hostname: host ?? config.host ?? "127.0.0.1",
-      port: port ?? config.port ?? DEFAULT_SIM_PORT,
+      port: wsPort,
+      restPort: restPort ?? (wsPort === 0 || wsPort === 65535 ? 0 : wsPort + 1),
       seed: seed ?? config.seed ?? 1,
     });
   } catch (error) {
@@ -117,7 +124,10 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   io.signal?.addEventListener("abort", stop, { once: true });
-  const lines = [`t4flow simulator listening on ${sim.url}`];
+  const lines = [
+    `t4flow simulator listening on ${sim.url}`,
+    `REST API (market lookup): ${sim.restUrl}`,
+  ];
   if (config.users === undefined) {
     lines.push(
       `Demo API key: ${DEMO_API_KEY}`,

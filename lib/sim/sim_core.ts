@@ -244,6 +244,8 @@ export class SimCore {
     fills: 0,
     floodFrames: 0,
   };
+  /** Authentication tokens issued, with their expiry (clock ms), for the REST API. */
+  readonly tokens = new Map<string, number>();
   /** Set once stopping began. */
   stopping = false;
   #timers = new Set<TimerHandle>();

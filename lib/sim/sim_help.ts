@@ -29,12 +29,14 @@ export const DEFAULT_SIM_PORT = 8765;
  * assert.match(SIM_HELP, /^Usage: t4flow sim/);
  * ```
  */
-export const SIM_HELP = `Usage: t4flow sim [--port N] [--host H] [--config FILE] [--seed N]
+export const SIM_HELP = `Usage: t4flow sim [--port N] [--rest-port N] [--host H] [--config FILE] [--seed N]
 
-Starts a local T4 simulator (WebSocket, path /v1) and serves until interrupted.
+Starts a local T4 simulator (WebSocket, path /v1, and the REST market lookup API on its own
+port) and serves until interrupted.
 
 Options:
   --port N        Port to listen on (default ${DEFAULT_SIM_PORT}; 0 picks a free one)
+  --rest-port N   Port of the REST API (default: the WebSocket port + 1; 0 picks a free one)
   --host H        Address to listen on (default 127.0.0.1)
   --config FILE   JSON or YAML file with users, markets, timings and faults
   --seed N        Seed of the simulated markets and ids (default 1)

@@ -208,6 +208,9 @@ export class SimLogin {
         exp: Math.floor(expires / 1000),
       })
     }.${this.#core.rng.hex(43)}`;
+    const tokens = this.#core.tokens;
+    for (const [issued, expiry] of tokens) if (expiry <= now) tokens.delete(issued);
+    tokens.set(token, expires);
     return { requestId, token, expireTime: timestampFromMs(expires) };
   }
 }

@@ -14,8 +14,8 @@ import { UDSStatus } from "../protocol/gen/t4/v1/common/enums_pb.ts";
 import type { ClientMessage } from "../protocol/gen/t4/v1/service_pb.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { SimAccounts } from "./sim_accounts.ts";
+import { defaultSimCatalogue } from "./sim_catalogue.ts";
 import {
-  DEFAULT_SIM_MARKETS,
   DEFAULT_SIM_USERS,
   type DuplicateLoginPolicy,
   type SimMarket,
@@ -29,6 +29,7 @@ import { SimLogin } from "./sim_login.ts";
 import { SimMarketData } from "./sim_market_data.ts";
 import { SimOrderMatching } from "./sim_order_matching.ts";
 import { SimOrders } from "./sim_orders.ts";
+import { serveSimRest, type SimRestServer } from "./sim_rest.ts";
 import { serveWebSocket, type WsConnection, type WsServer } from "./ws_server.ts";
 
 export type { SimulatorStats } from "./sim_core.ts";
@@ -49,6 +50,12 @@ export interface SimulatorOptions {
    */
   port?: number;
   /**
+   * Port of the REST API (market lookup); 0 picks a free one.
+   *
+   * @default {0}
+   */
+  restPort?: number;
+  /**
    * PRNG seed: the same seed gives the same books, trades and ids.
    *
    * @default {1}
@@ -61,9 +68,9 @@ export interface SimulatorOptions {
    */
   users?: readonly SimUser[];
   /**
-   * Markets (replace the defaults).
+   * Markets (replace the defaults); the REST API lists them as the catalogue.
    *
-   * @default {DEFAULT_SIM_MARKETS}
+   * @default {DEFAULT_SIM_MARKETS plus the next expiries of ES, NQ, CL, NG, ZN and GC at the clock's date}
    */
   markets?: readonly SimMarket[];
   /** Faults applied to each logged-in connection, or scheduled server faults. */
@@ -138,6 +145,8 @@ export interface SimConnectionInfo {
 export interface Simulator extends AsyncDisposable {
   /** URL to connect to, e.g. `ws://127.0.0.1:4321/v1`. */
   readonly url: string;
+  /** Base of the simulator's REST API (market lookup), e.g. `http://127.0.0.1:4322`. */
+  readonly restUrl: string;
   /** The listening port. */
   readonly port: number;
   /** A snapshot of the counters. */
@@ -211,14 +220,20 @@ class _Simulator implements Simulator {
   #orders: SimOrders;
   #faults: SimFaults;
   #server: WsServer | undefined;
+  #rest: SimRestServer | undefined;
+  #markets: readonly SimMarket[];
+  #restPort: number;
   #stopped: Promise<void> | undefined;
 
   constructor(options: SimulatorOptions) {
+    const clock = options.clock ?? systemClock;
+    this.#markets = options.markets ?? defaultSimCatalogue(clock.now());
+    this.#restPort = options.restPort ?? 0;
     const core = new SimCore({
-      clock: options.clock ?? systemClock,
+      clock,
       seed: options.seed ?? 1,
       users: options.users ?? DEFAULT_SIM_USERS,
-      markets: options.markets ?? DEFAULT_SIM_MARKETS,
+      markets: this.#markets,
       bookDepth: options.bookDepth ?? 20,
       accountBalance: options.accountBalance ?? 100_000,
     });
@@ -255,11 +270,21 @@ class _Simulator implements Simulator {
         close: (conn) => this.#close(conn),
       },
     });
+    try {
+      this.#rest = await serveSimRest(this.#core, this.#markets, hostname, this.#restPort);
+    } catch (error) {
+      await this.#server.stop();
+      throw error;
+    }
     this.#marketData.start();
   }
 
   get url(): string {
     return this.#server!.url;
+  }
+
+  get restUrl(): string {
+    return this.#rest!.url;
   }
 
   get port(): number {
@@ -282,7 +307,7 @@ class _Simulator implements Simulator {
       this.#core.clearTimers();
       this.#marketData.stop();
       for (const session of this.#core.sessions.values()) this.#heartbeats.disarm(session);
-      await this.#server?.stop();
+      await Promise.all([this.#server?.stop(), this.#rest?.stop()]);
     })();
     return this.#stopped;
   }

@@ -30,7 +30,7 @@ test("sim command: --help prints usage and exits 0", async () => {
   assert.equal(await simCommand(["--help"], { stdout }), 0);
   assert.match(
     stdout.text,
-    /Usage: t4flow sim \[--port N\] \[--host H\] \[--config FILE\] \[--seed N\]/,
+    /Usage: t4flow sim \[--port N\] \[--rest-port N\] \[--host H\] \[--config FILE\] \[--seed N\]/,
   );
 });
 
@@ -54,6 +54,13 @@ test("sim command: serves, prints the URL and the demo credential, stops on abor
   const url = /ws:\/\/127\.0\.0\.1:\d+\/v1/.exec(stdout.text)?.[0];
   assert.ok(url !== undefined);
   assert.match(stdout.text, /Demo API key: demo-api-key/);
+  const rest = /REST API \(market lookup\): (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout.text)?.[1];
+  assert.ok(rest !== undefined, stdout.text);
+  const exchanges = await fetch(`${rest}/markets/exchanges`, {
+    headers: { authorization: "APIKey demo-api-key" },
+  });
+  assert.equal(exchanges.status, 200);
+  await exchanges.body?.cancel();
   const client = await SimClient.connect(url);
   assert.equal((await client.login({ apiKey: "demo-api-key" })).result, LoginResult.SUCCESS);
   controller.abort();

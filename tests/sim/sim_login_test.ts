@@ -15,7 +15,12 @@ test("sim login: the demo API key logs in with session, user, accounts and a tok
   assert.match(reply.sessionId, /^sim-[0-9a-f]{16}$/);
   assert.equal(reply.userId, "demo-api");
   assert.deepEqual(reply.accounts.map((a) => a.accountId), ["SIM-API-1"]);
-  assert.deepEqual(reply.exchanges.map((e) => e.exchangeId).sort(), ["CME_En", "CME_Eq"]);
+  assert.deepEqual(reply.exchanges.map((e) => e.exchangeId).sort(), [
+    "CBT_Fi",
+    "CME_En",
+    "CME_Eq",
+    "CMX_Mt",
+  ]);
   assert.ok(reply.authenticationToken?.token?.split(".").length === 3);
   assert.equal(sim.stats.logins, 1);
   await client.close();
