@@ -29,7 +29,8 @@ export const DEFAULT_SIM_PORT = 8765;
  * assert.match(SIM_HELP, /^Usage: t4flow sim/);
  * ```
  */
-export const SIM_HELP = `Usage: t4flow sim [--port N] [--rest-port N] [--host H] [--config FILE] [--seed N]
+export const SIM_HELP =
+  `Usage: t4flow sim [--port N] [--rest-port N] [--host H] [--config FILE] [--seed N]
 
 Starts a local T4 simulator (WebSocket, path /v1, and the REST market lookup API on its own
 port) and serves until interrupted.
