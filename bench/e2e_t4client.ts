@@ -25,12 +25,14 @@ import { T4Client } from "../lib/client/t4_client.ts";
 export async function runT4ClientE2e(
   url: string,
   n: number,
+  transport: "websocket" | "socket" = "websocket",
 ): Promise<{ framesPerSecond: number; checksum: number; heapUsedMiB: number; rssMiB: number }> {
   const client = new T4Client({
     url: `${url}?n=${n}&login=1`,
     auth: { apiKey: "bench-api-key" },
     reconnect: false,
     maintenance: false,
+    transport,
   });
   let count = 0;
   let start = 0;
@@ -61,7 +63,10 @@ export async function runT4ClientE2e(
 }
 
 if (import.meta.main) {
-  const [url, n] = process.argv.slice(2);
-  console.log(JSON.stringify(await runT4ClientE2e(url ?? "", Number(n))));
+  const [url, n, transport = "websocket"] = process.argv.slice(2);
+  if (transport !== "websocket" && transport !== "socket") {
+    throw new TypeError(`Cannot run transport '${transport}': expected websocket or socket`);
+  }
+  console.log(JSON.stringify(await runT4ClientE2e(url ?? "", Number(n), transport)));
   process.exit(0);
 }

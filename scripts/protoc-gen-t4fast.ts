@@ -7,8 +7,9 @@
  * (same `$typeName`, field defaults, plain-object shape, merge semantics for repeated singular
  * message fields, unknown fields kept in `$unknown`), and throw the same error classes with the same
  * messages on bad input, but read the bytes with straight-line code: no tag tuples, no per-field
- * closures, no per-frame typed arrays or `subarray` copies (except for the bytes of unknown fields,
- * as `fromBinary` keeps them too).
+ * closures, no per-frame typed arrays. `bytes` fields and the bytes of unknown fields are copies,
+ * never views into the frame, so that a transport may reuse its read buffer (`transport:
+ * "socket"`).
  *
  * Options (in `buf.gen.yaml`):
  * - `envelope=<type name>`: the envelope message whose oneof `payload` is dispatched on (once).
@@ -670,7 +671,8 @@ function _bytes(r: _Reader): Uint8Array {
   const start = r.pos;
   r.pos += len;
   if (r.pos > r.len) _eof();
-  return r.buf.subarray(start, start + len);
+  // A copy: the frame may be a view into a buffer the transport reuses (transport: "socket").
+  return r.buf.slice(start, start + len);
 }
 
 function _str(r: _Reader, decoder: TextDecoder): string {
@@ -736,7 +738,7 @@ function _unknown(r: _Reader, tag: number, depth: number, into: _Unknown[]): _Un
   const no = tag >>> 3;
   const wireType = tag & 7;
   const start = _skip(r, wireType, no, 100 - depth);
-  into.push({ no, wireType, data: r.buf.subarray(start, r.pos) });
+  into.push({ no, wireType, data: r.buf.slice(start, r.pos) });
   return into;
 }
 `;

@@ -68,6 +68,7 @@ import { type MarketRef, SubscriptionRegistry } from "./subscription_registry.ts
 import { StatusFanout } from "./status_fanout.ts";
 import { resolveEndpoint } from "./t4_endpoint.ts";
 import type { WebSocketConstructor, WebSocketLike } from "./web_socket_like.ts";
+import { selectTransport, type Transport } from "./transport.ts";
 
 export type { OrderUpdateMessage } from "./order_tracker.ts";
 export type { MarketRef } from "./subscription_registry.ts";
@@ -138,7 +139,7 @@ export interface T4ClientOptions {
    */
   allowInsecure?: boolean;
   /**
-   * The WebSocket constructor.
+   * The WebSocket constructor (tests).
    *
    * @default {globalThis.WebSocket}
    */
@@ -148,6 +149,16 @@ export interface T4ClientOptions {
    * WebSocket constructor.
    */
   recorder?: { wrap(WebSocket: WebSocketConstructor): WebSocketConstructor };
+  /**
+   * `"websocket"`: the runtime's native `WebSocket`. `"socket"`: an RFC 6455 client in TypeScript
+   * over the runtime's TCP/TLS sockets, which reads into one reused buffer (faster on Deno; see
+   * docs/performance.md).
+   *
+   * @default {"websocket"}
+   */
+  transport?: Transport;
+  /** PEM certificates to trust for `wss://` instead of the system roots (`transport: "socket"`). */
+  caCerts?: readonly string[];
   /**
    * Random source in `[0, 1)` for backoff jitter and generated tags.
    *
@@ -333,12 +344,10 @@ export class T4Client {
     this.#credentials = new Credentials(options.auth);
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    const ctor = options.WebSocket ??
-      (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (ctor === undefined) {
-      throw new TypeError("Cannot create the client as this runtime has no global WebSocket");
-    }
-    this.#WebSocket = options.recorder ? options.recorder.wrap(ctor) : ctor;
+    const transport = selectTransport(options);
+    this.#WebSocket = options.recorder
+      ? options.recorder.wrap(transport.WebSocket)
+      : transport.WebSocket;
     this.#backoff = options.reconnect === false
       ? undefined
       : new Backoff(options.reconnect ?? {}, this.#random);
@@ -349,9 +358,11 @@ export class T4Client {
     this.#requestTimeoutMs = _positive("requestTimeoutMs", options.requestTimeoutMs ?? 30_000);
     this.#tracker = new OrderTracker(this.#clock, this.#requestTimeoutMs);
     this.#tokenMarginMs = options.tokenRefreshMarginMs ?? 30_000;
-    this.#decodeOptions = options.maxFrameBytes === undefined
-      ? {}
-      : { maxFrameBytes: _positive("maxFrameBytes", options.maxFrameBytes) };
+    this.#decodeOptions = {
+      ...(options.maxFrameBytes !== undefined &&
+        { maxFrameBytes: _positive("maxFrameBytes", options.maxFrameBytes) }),
+      ...(transport.borrowed && { borrowed: true }),
+    };
     this.#heartbeat = new HeartbeatMonitor({
       sendHeartbeat: () => this.#sendHeartbeat(),
       stale: (silentMs) => this.#emit({ type: "stale", at: this.#clock.now(), silentMs }),

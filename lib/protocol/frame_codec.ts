@@ -46,6 +46,15 @@ export interface DecodeFrameOptions {
    * @default {16777216}
    */
   maxFrameBytes?: number;
+  /**
+   * The bytes are a view into a buffer the caller reuses once the call returns (the `socket`
+   * transport's read buffer): the message must keep none of them. `fromBinary` keeps `bytes`
+   * fields and unknown fields as views into its input, so such frames are copied first; the
+   * generated decoders of the hot messages always copy those fields.
+   *
+   * @default {false}
+   */
+  borrowed?: boolean;
 }
 
 /** The data of a WebSocket message event as the runtimes deliver it with `binaryType = "arraybuffer"`. */
@@ -83,7 +92,7 @@ export function decodeFrame<T extends Message>(
   const bytes = _frameBytes(data, options);
   if (bytes instanceof FrameError) return bytes;
   try {
-    return fromBinary(schema, bytes, _readOptions);
+    return fromBinary(schema, options?.borrowed ? bytes.slice() : bytes, _readOptions);
   } catch (error) {
     return _decodeError(schema.typeName, bytes.byteLength, error);
   }
@@ -157,7 +166,8 @@ export function decodeServerFrame(
   try {
     // Hot payloads (depth, trades, market-by-order updates, heartbeats) are read by decoders that
     // scripts/protoc-gen-t4fast.ts generates; they return exactly what fromBinary returns.
-    return decodeServerMessageFast(bytes) ?? fromBinary(ServerMessageSchema, bytes, _readOptions);
+    return decodeServerMessageFast(bytes) ??
+      fromBinary(ServerMessageSchema, options?.borrowed ? bytes.slice() : bytes, _readOptions);
   } catch (error) {
     return _decodeError(ServerMessageSchema.typeName, bytes.byteLength, error);
   }

@@ -4,10 +4,11 @@
  */
 
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { OrderRejectedError } from "../../lib/client/errors.ts";
 import type { StatusEvent } from "../../lib/client/status_event.ts";
 import { T4Client } from "../../lib/client/t4_client.ts";
+import { type Transport, TRANSPORTS } from "../../lib/client/transport.ts";
 import { BuySell, OrderChange, OrderStatus, PriceType } from "../../lib/protocol/proto.ts";
 import { FakeClock } from "../../lib/runtime/clock.ts";
 import { DEMO_API_KEY, startSimulator } from "../../lib/sim/mod.ts";
@@ -30,6 +31,7 @@ async function setup(clientClock?: FakeClock) {
     // Longer than every deadline below: an answer that does not come fails the test, not this.
     requestTimeoutMs: 120_000,
     reconnect: false,
+    transport,
     ...(clientClock ? { clock: clientClock, maintenance: false as const } : {}),
   });
   client.onStatus((e) => events.push(e));
@@ -50,7 +52,16 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
   }
 }
 
-describe("T4Client against the simulator", () => {
+// The whole suite runs once per transport (the native WebSocket and the socket transport).
+let transport: Transport = "websocket";
+for (const each of TRANSPORTS) {
+  describe(`T4Client against the simulator (transport: ${each})`, () => {
+    before(() => void (transport = each));
+    suite();
+  });
+}
+
+function suite(): void {
   it("rejects a refused order with OrderRejectedError long before the request timeout", async () => {
     const { sim, client } = await setup();
     await using _ = sim;
@@ -113,4 +124,4 @@ describe("T4Client against the simulator", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(events.length, count, "no event after closed");
   });
-});
+}

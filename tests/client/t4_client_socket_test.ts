@@ -10,6 +10,7 @@ import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { LoginError } from "../../lib/client/errors.ts";
 import type { StatusEvent } from "../../lib/client/status_event.ts";
 import { T4Client, type T4ClientOptions } from "../../lib/client/t4_client.ts";
+import { type Transport, TRANSPORTS } from "../../lib/client/transport.ts";
 import {
   decodeClientFrame,
   encodeServerMessage,
@@ -78,6 +79,7 @@ function client(url: string, options: Partial<T4ClientOptions> = {}) {
     missedHeartbeats: 3,
     reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
     loginTimeoutMs: 5000,
+    transport,
     ...options,
   });
   c.onStatus((e) => events.push(e));
@@ -99,7 +101,16 @@ function render(record: LogRecord): string {
     inspect(record.properties, { depth: 8, showHidden: true });
 }
 
-describe("T4Client over a real WebSocket", () => {
+// The whole suite runs once per transport (the native WebSocket and the socket transport).
+let transport: Transport = "websocket";
+for (const each of TRANSPORTS) {
+  describe(`T4Client over a real WebSocket (transport: ${each})`, () => {
+    before(() => void (transport = each));
+    suite();
+  });
+}
+
+function suite(): void {
   before(async () => {
     await configure({
       sinks: { capture: (record) => logLines.push(render(record)) },
@@ -308,4 +319,4 @@ describe("T4Client over a real WebSocket", () => {
       await s.server.stop();
     }
   });
-});
+}

@@ -220,7 +220,8 @@ function _bytes(r: _Reader): Uint8Array {
   const start = r.pos;
   r.pos += len;
   if (r.pos > r.len) _eof();
-  return r.buf.subarray(start, start + len);
+  // A copy: the frame may be a view into a buffer the transport reuses (transport: "socket").
+  return r.buf.slice(start, start + len);
 }
 
 function _str(r: _Reader, decoder: TextDecoder): string {
@@ -286,7 +287,7 @@ function _unknown(r: _Reader, tag: number, depth: number, into: _Unknown[]): _Un
   const no = tag >>> 3;
   const wireType = tag & 7;
   const start = _skip(r, wireType, no, 100 - depth);
-  into.push({ no, wireType, data: r.buf.subarray(start, r.pos) });
+  into.push({ no, wireType, data: r.buf.slice(start, r.pos) });
   return into;
 }
 
