@@ -88,6 +88,7 @@ export {
 } from "./lib/client/maintenance_window.ts";
 export { type Endpoint, T4_ENDPOINTS } from "./lib/client/t4_endpoint.ts";
 export type { WebSocketConstructor, WebSocketLike } from "./lib/client/web_socket_like.ts";
+export type { Transport } from "./lib/client/transport.ts";
 export { FrameRecorder, type FrameRecorderOptions } from "./lib/client/frame_recorder.ts";
 export {
   parseRecording,
