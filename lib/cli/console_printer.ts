@@ -24,6 +24,7 @@ const _SECRET_KEYS = new Set(["token", "apiKey", "password", "appLicense"]);
  *
  * @param message A `ServerMessage` or `ClientMessage`.
  * @param secrets The session's secret strings.
+ * @param showDefaults Also show fields at their default value (for echoing what was sent).
  * @returns The JSON value.
  *
  * @example
@@ -40,10 +41,12 @@ const _SECRET_KEYS = new Set(["token", "apiKey", "password", "appLicense"]);
 export function redactedJson(
   message: ServerMessage | ClientMessage,
   secrets: readonly string[],
+  showDefaults = false,
 ): Record<string, unknown> {
+  const options = { alwaysEmitImplicit: showDefaults };
   const json = message.$typeName === ServerMessageSchema.typeName
-    ? toJson(ServerMessageSchema, message as ServerMessage)
-    : toJson(ClientMessageSchema, message as ClientMessage);
+    ? toJson(ServerMessageSchema, message as ServerMessage, options)
+    : toJson(ClientMessageSchema, message as ClientMessage, options);
   return _redact(json, secrets) as Record<string, unknown>;
 }
 

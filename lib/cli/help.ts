@@ -28,6 +28,7 @@ Usage:
   t4flow validate FILE...          check workflow files; nothing is sent
   t4flow sim [options]             start the embedded T4 simulator
   t4flow schema                    print the workflow JSON Schema
+  t4flow console [options]         send ClientMessages and watch ServerMessages on a live session
   t4flow COMMAND --help            help for a command
   t4flow --version                 print the version
 
@@ -60,6 +61,27 @@ Options:
   -h, --help         this help
 
 ${MONITOR_HELP}`,
+  console: `Usage: t4flow console (--env live|sim | --url URL) [options]
+
+Connects, logs in from T4_API_KEY (or T4_FIRM, T4_USERNAME, T4_PASSWORD, T4_APP_NAME and
+T4_APP_LICENSE) and keeps the session alive (heartbeats, reconnects). On a terminal: a prompt
+that takes one ClientMessage per line in protobuf JSON or YAML (Tab completes, /help). From a
+pipe: one ClientMessage JSON per input line in, one ServerMessage JSON per line out on stdout,
+status and errors on stderr. Credentials are never shown. See docs/console.md.
+
+Exit codes: 0 input ended (after --wait), 1 the session ended first, 2 invalid usage or an
+invalid input line, 3 could not connect or log in.
+
+Options:
+  --url URL          connect here
+  --env live|sim     connect to a documented endpoint
+  --env-file FILE    read the T4_* variables from FILE (the environment wins)
+  --no-login         connect without logging in (type the loginRequest yourself)
+  --record FILE      record every frame to FILE (no secret is written)
+  --wait DURATION    after the input ends, wait this long for answers (default 1s)
+  --heartbeats       show heartbeats too
+  -h, --help         this help
+`,
   validate: `Usage: t4flow validate FILE... [options]
 
 Checks each workflow file (YAML, schema, \${NAME} variables, steps, CEL expressions, alerts,

@@ -27,6 +27,7 @@ const _COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
     return (args) => simCommand([...args]);
   },
   schema: async () => (await import("./schema_command.ts")).schemaCommand,
+  console: async () => (await import("./console_command.ts")).consoleCommand,
 };
 
 /**
