@@ -116,8 +116,12 @@ export function runEventPrinter(io: CliIo, json: boolean): (event: RunEvent) => 
         io.stdout(
           `${mark} ${event.status} in ${
             formatDuration(event.duration_ms)
-          } (exit ${event.exit_code})` +
-            ` · reconnects ${c.reconnects} · heartbeats ${c.heartbeats_sent} sent / ${c.heartbeats_received} received` +
+          } (exit ${event.exit_code})${event.reason ? `: ${event.reason}` : ""}` +
+            ` · reconnects ${c.reconnects}${
+              c.disconnects > 0
+                ? ` · disconnects ${c.disconnects} (down ${formatDuration(c.downtime_ms ?? 0)})`
+                : ""
+            } · heartbeats ${c.heartbeats_sent} sent / ${c.heartbeats_received} received` +
             ` · frame errors ${c.frame_errors}\n`,
         );
         break;

@@ -212,7 +212,9 @@ export function stepLabel(kind: string, args: unknown): string {
   if (typeof args === "string") return kind === "log" ? kind : `${kind} ${args}`;
   if (args === null || typeof args !== "object") return kind;
   const a = args as Record<string, unknown>;
-  const detail = kind === "watch"
+  const detail = kind === "hold"
+    ? a.duration
+    : kind === "watch"
     ? a.name
     : typeof a.market === "string" && !kind.endsWith("order")
     ? a.market

@@ -20,6 +20,7 @@ import {
 import { resolveCelPayloadCase, T4_CEL_REGISTRY } from "./cel_payload.ts";
 import { celToPlain } from "./cel_value.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
+import { describeArrivals } from "./expect_timeout.ts";
 import { evaluateCaptures } from "./message_hub.ts";
 import {
   type OrderArgs,
@@ -175,11 +176,21 @@ async function _messageStep(
     _stopped(context),
   );
   if (!message) {
+    const now = hub.counts();
+    const counts = new Map<string, number>();
+    for (const [name, n] of now) counts.set(name, n - (context.previousStepCounts.get(name) ?? 0));
+    const arrived = describeArrivals({
+      counts,
+      payload: payload.payloadCase.protoName,
+      last: hub.last(payload.payloadCase.caseName, context.previousStepSeq),
+      where: where?.source,
+      input: { session: context.session, vars: context.vars },
+    });
     throw new ExpectationError(
       "timed_out",
       `Expected a ${args.message}${where ? ` with ${where.source}` : ""} within ${
         formatDuration(timeoutMs)
-      }: none arrived`,
+      }: ${arrived}`,
     );
   }
   const captured = evaluateCaptures(captures, _input(context, message));
@@ -358,6 +369,7 @@ export const MARKET_STEP_RUNNERS: Record<string, StepRunner> = {
       within?: string;
       during?: "hold" | "run";
       fail?: boolean;
+      informational?: boolean;
       detail?: string;
     };
     const payload = resolveCelPayloadCase(a.message);
@@ -374,6 +386,7 @@ export const MARKET_STEP_RUNNERS: Record<string, StepRunner> = {
       withinMs,
       during: a.during ?? "run",
       fail: a.fail === true,
+      informational: a.informational === true,
     });
     return Promise.resolve(
       `watching ${a.message}${withinMs !== undefined ? ` (within ${a.within})` : ""} until the ${

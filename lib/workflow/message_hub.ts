@@ -56,8 +56,10 @@ export interface WatchDefinition {
   readonly withinMs: number | undefined;
   /** `hold`: ends with the next hold step; `run`: lasts the whole run. */
   readonly during: "hold" | "run";
-  /** A violation fails the running step. */
+  /** A violation fails the running step at once. */
   readonly fail: boolean;
+  /** Violations only alert and are reported: they never fail the run. */
+  readonly informational?: boolean;
 }
 
 /** A watch's state for the report. */
@@ -70,6 +72,8 @@ export interface WatchReport {
   readonly checked: number;
   /** The last violation's detail. */
   readonly last_violation?: string;
+  /** Violations only alert (`informational: true`): they do not fail the run. */
+  readonly informational?: boolean;
 }
 
 interface _Watch {
@@ -111,6 +115,9 @@ export class MessageHub {
   readonly #session: () => Session | undefined;
   readonly #onViolation: (watch: WatchDefinition, detail: string) => void;
   readonly #detach: (() => void)[] = [];
+  /** Messages received per payload case (proto name), since the hub was created. */
+  readonly #totals = new Map<string, number>();
+  readonly #protoNames = new Map<string, string>();
   #seq = 0;
 
   /**
@@ -144,7 +151,8 @@ export class MessageHub {
    * @param source The client.
    */
   attach(source: MessageSource): void {
-    for (const { caseName } of celPayloadCases()) {
+    for (const { caseName, protoName } of celPayloadCases()) {
+      this.#protoNames.set(caseName, protoName);
       const on = source.on as unknown as (
         c: string,
         h: (value: Message) => void,
@@ -155,6 +163,8 @@ export class MessageHub {
 
   #receive(caseName: string, value: Message): void {
     const entry = { seq: ++this.#seq, value };
+    const protoName = this.#protoNames.get(caseName) ?? caseName;
+    this.#totals.set(protoName, (this.#totals.get(protoName) ?? 0) + 1);
     let buffer = this.#buffers.get(caseName);
     if (!buffer) this.#buffers.set(caseName, buffer = []);
     buffer.push(entry);
@@ -165,6 +175,27 @@ export class MessageHub {
     for (const watch of this.#watches) {
       if (watch.active && watch.def.caseName === caseName) this.#judge(watch, value);
     }
+  }
+
+  /**
+   * How many messages of each payload case (proto name, e.g. `market_depth`) arrived so far.
+   *
+   * @returns A copy of the counters.
+   */
+  counts(): Map<string, number> {
+    return new Map(this.#totals);
+  }
+
+  /**
+   * The last message of a case received after `sinceSeq`.
+   *
+   * @param caseName The protobuf-es case name.
+   * @param sinceSeq Only messages numbered above this count.
+   * @returns The message, or `undefined` when none arrived.
+   */
+  last(caseName: string, sinceSeq: number): Message | undefined {
+    const entry = this.#buffers.get(caseName)?.at(-1);
+    return entry && entry.seq > sinceSeq ? entry.value : undefined;
   }
 
   /**
@@ -333,6 +364,7 @@ export class MessageHub {
       violations: w.violations,
       checked: w.checked,
       ...(w.lastViolation !== undefined && { last_violation: w.lastViolation }),
+      ...(w.def.informational === true && { informational: true }),
     }));
   }
 }

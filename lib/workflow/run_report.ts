@@ -44,6 +44,8 @@ export interface StepReport {
   readonly started_at?: string;
   /** Duration in milliseconds. */
   readonly duration_ms: number;
+  /** What a finished step found (e.g. `session s-1 as u-1`, `held 30 s, session up throughout`). */
+  readonly detail?: string;
   /** The error, for failed steps. */
   readonly error?: ReportError;
 }
@@ -86,6 +88,8 @@ export interface RunCounts {
   readonly frame_errors: number;
   /** `stale` events. */
   readonly stale: number;
+  /** Milliseconds the session was down (from a lost session to its re-login). */
+  readonly downtime_ms?: number;
 }
 
 /** The report of one run, `report_version` 1. */
@@ -108,6 +112,11 @@ export interface RunReport {
   readonly status: RunStatus;
   /** The process exit code (0, 1, 2, 3 or 130). */
   readonly exit_code: number;
+  /**
+   * Why the run did not succeed, in one line: the failed step and its error, a violated watch,
+   * or the interrupted step (absent on success).
+   */
+  readonly reason?: string;
   /** Every step, in order. */
   readonly steps: readonly StepReport[];
   /** Connection counters. */
@@ -156,4 +165,5 @@ export type RunEvent =
     exit_code: number;
     duration_ms: number;
     counts: RunCounts;
+    reason?: string;
   };

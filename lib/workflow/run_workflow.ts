@@ -31,6 +31,7 @@ import {
   T4FLOW_VERSION,
 } from "./run_report.ts";
 import { MessageHub, type MessageSource } from "./message_hub.ts";
+import { SessionDowntime } from "./session_downtime.ts";
 import type { WorkflowDiagnostic } from "./workflow_diagnostic.ts";
 import { workflowOrderDiagnostics } from "./workflow_orders.ts";
 import {
@@ -233,6 +234,9 @@ export async function runWorkflow(
   }
 
   const counts = { disconnects: 0, stale: 0 };
+  const downtime = new SessionDowntime();
+  /** Violations of watches that fail the run at its end (neither `fail: true` nor informational). */
+  const watchFailures: string[] = [];
   const vars: Record<string, unknown> = {};
   let watchReject: ((error: Error) => void) | undefined;
   const watchFailed = new Promise<never>((_, reject) => (watchReject = reject));
@@ -268,6 +272,7 @@ export async function runWorkflow(
     heartbeats_received: client?.stats.heartbeatsReceived ?? 0,
     frame_errors: client?.stats.frameErrors ?? 0,
     stale: counts.stale,
+    downtime_ms: downtime.downMs(startedAt, clock.now()),
   });
 
   const onStatus = (event: StatusEvent) => {
@@ -291,6 +296,8 @@ export async function runWorkflow(
       case "disconnected":
         // A refused login also ends its connection: that is the login failure, not a drop.
         if (closingByRunner || event.reason === "client" || !context.session) break;
+        // Failed reconnect attempts are part of the same outage: one alert per lost session.
+        if (!downtime.markDown(clock.now())) break;
         counts.disconnects++;
         alerts.fire("disconnected", {
           ...base,
@@ -299,6 +306,7 @@ export async function runWorkflow(
         });
         break;
       case "reconnected":
+        downtime.markUp(clock.now());
         alerts.fire("reconnected", {
           ...base,
           attempt: event.attempt,
@@ -336,7 +344,9 @@ export async function runWorkflow(
     session: undefined,
     vars,
     hub: undefined,
+    downtime,
     previousStepSeq: 0,
+    previousStepCounts: new Map(),
     openClient(overrides) {
       if (client) return client;
       const c = workflow.connection;
@@ -380,6 +390,8 @@ export async function runWorkflow(
           });
           if (watch.fail) {
             watchReject?.(new WatchViolationError(watch.name, safe));
+          } else if (!watch.informational) {
+            watchFailures.push(`watch '${watch.name}' was violated: ${safe}`);
           }
         });
         hub.attach(client as unknown as MessageSource);
@@ -428,6 +440,7 @@ export async function runWorkflow(
     }
     const stepStart = clock.now();
     const stepSeq = context.hub?.seq ?? 0;
+    const stepCounts = context.hub?.counts() ?? new Map<string, number>();
     emit({ type: "step_started", at: iso(), index: step.index, kind: step.kind, name: step.label });
     try {
       const runner = STEP_RUNNERS[step.kind];
@@ -438,6 +451,7 @@ export async function runWorkflow(
       // A frame the recording does not contain fails the step that sent it.
       if (options.replay?.mismatch) throw options.replay.mismatch;
       context.previousStepSeq = stepSeq;
+      context.previousStepCounts = stepCounts;
       const report: StepReport = {
         index: step.index,
         kind: step.kind,
@@ -445,6 +459,7 @@ export async function runWorkflow(
         status: "succeeded",
         started_at: new Date(stepStart).toISOString(),
         duration_ms: clock.now() - stepStart,
+        ...(detail && { detail: redact(detail) }),
       };
       steps.push(report);
       emit({
@@ -510,17 +525,30 @@ export async function runWorkflow(
   closingByRunner = true;
   context.hub?.close();
   await client?.close().catch(() => {});
+  if (status === "succeeded" && watchFailures.length > 0) {
+    status = "failed";
+    exitCode = EXIT_CODES.failed;
+  }
+  const failedStep = steps.find((s) => s.status === "failed");
+  const reason = failedStep?.error
+    ? `${failedStep.name}: ${failedStep.error.message}`
+    : status === "failed"
+    ? `${watchFailures[0]}${
+      watchFailures.length > 1 ? ` (and ${watchFailures.length - 1} more violations)` : ""
+    }`
+    : status === "interrupted"
+    ? `interrupted during ${steps.find((s) => s.status === "interrupted")?.name ?? "the run"}`
+    : undefined;
   if (status === "succeeded") {
     alerts.fire("succeeded", { ...alertVars(), url: target, exit_code: exitCode, detail: "" });
   } else if (status === "failed") {
-    const failed = steps.find((s) => s.status === "failed");
     alerts.fire("failed", {
       ...alertVars(),
       url: target,
       exit_code: exitCode,
-      step: failed?.name ?? "",
-      ...(failed?.error?.result && { result: failed.error.result }),
-      detail: failed?.error ? `${failed.name}: ${failed.error.message}` : "",
+      step: failedStep?.name ?? "",
+      ...(failedStep?.error?.result && { result: failedStep.error.result }),
+      detail: reason ?? "",
     });
   }
   await alerts.flush();
@@ -534,6 +562,7 @@ export async function runWorkflow(
     exit_code: exitCode,
     duration_ms: endedAt - startedAt,
     counts: finalCounts,
+    ...(reason !== undefined && { reason }),
   });
   return {
     report_version: REPORT_VERSION,
@@ -545,6 +574,7 @@ export async function runWorkflow(
     duration_ms: endedAt - startedAt,
     status,
     exit_code: exitCode,
+    ...(reason !== undefined && { reason }),
     steps,
     counts: finalCounts,
     alerts: alerts.reports,

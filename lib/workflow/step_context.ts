@@ -10,6 +10,7 @@ import type { Session } from "../client/session.ts";
 import type { StatusEvent } from "../client/status_event.ts";
 import type { T4Client, T4ClientOptions, T4ClientStats } from "../client/t4_client.ts";
 import type { MessageHub } from "./message_hub.ts";
+import type { SessionDowntime } from "./session_downtime.ts";
 import type { Workflow } from "./load_workflow.ts";
 
 /** The part of `T4Client` the runner uses (a test can pass a fake). */
@@ -67,8 +68,12 @@ export interface StepContext {
   readonly vars: Record<string, unknown>;
   /** The session's messages, once a `login` step opened the client. */
   hub: MessageHub | undefined;
+  /** When the session was down (holds check it against `max_downtime`). */
+  readonly downtime: SessionDowntime;
   /** Number of the last message received before the previous step started. */
   previousStepSeq: number;
+  /** Messages per payload case (proto name) received before the previous step started. */
+  previousStepCounts: ReadonlyMap<string, number>;
   /**
    * Creates and registers the run's client.
    *

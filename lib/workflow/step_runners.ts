@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Clock } from "../runtime/clock.ts";
 import { LoginError } from "../client/errors.ts";
 import type { StatusEvent } from "../client/status_event.ts";
+import { runHold } from "./hold_step.ts";
 import { MARKET_STEP_RUNNERS } from "./market_step_runners.ts";
 import type { StepRunner } from "./step_context.ts";
 
@@ -32,44 +32,10 @@ export const STEP_RUNNERS: Record<string, StepRunner> = {
       session.userId ? ` as ${session.userId}` : ""
     }`;
   },
-  hold: async (args, context) => {
-    const { parseDuration } = await import("./duration.ts");
-    const total = context.holdOverrideMs ?? parseDuration(args as string)!;
-    const start = context.clock.now();
-    const ended = context.clientEnded();
-    for (;;) {
-      const elapsed = context.clock.now() - start;
-      if (elapsed >= total) break;
-      await Promise.race([
-        _sleep(context.clock, Math.min(context.progressMs, total - elapsed), context.signal),
-        ended,
-      ]);
-      context.progress(Math.min(context.clock.now() - start, total), total);
-    }
-    context.hub?.end("hold");
-    if (context.holdOverrideMs !== undefined) {
-      const { formatDuration } = await import("./duration.ts");
-      return `held ${formatDuration(total)} (--hold)`;
-    }
-  },
+  hold: runHold,
 };
 
 Object.assign(STEP_RUNNERS, MARKET_STEP_RUNNERS);
-
-function _sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clock.clearTimeout(handle);
-      reject(signal.reason);
-    };
-    const handle = clock.setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /**
  * The error a step fails with when the client closed for good during it.

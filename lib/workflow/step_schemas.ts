@@ -340,15 +340,31 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
       during: z.enum(["hold", "run"], { error: "expected hold or run" }).optional()
         .meta({ description: "Until the end of the next hold, or the whole run (default)" }),
       fail: z.boolean({ error: "expected true or false" }).optional()
-        .meta({ description: "A violation fails the running step (default false: alert only)" }),
+        .meta({
+          description:
+            "true: a violation fails the running step at once (default: the run goes on and fails at its end, exit 1)",
+        }),
+      informational: z.boolean({ error: "expected true or false" }).optional()
+        .meta({
+          description:
+            "true: violations only alert and are reported; they never fail the run (default false)",
+        }),
     }, {
-      error: "expected a map with name, message, where, condition, within, detail, during and fail",
+      error:
+        "expected a map with name, message, where, condition, within, detail, during, fail and informational",
     })
       .refine((a) => a.condition !== undefined || a.within !== undefined, {
         error: "missing condition or within, expected at least one of them",
       }),
-    check: _checkMessageStep,
-    description: "Keep checking a condition or a staleness window; raises a named event",
+    check: (args, report, context) => {
+      const a = args as { fail?: boolean; informational?: boolean };
+      if (a.fail === true && a.informational === true) {
+        report(["informational"], "give either fail: true or informational: true, not both");
+      }
+      _checkMessageStep(args, report, context);
+    },
+    description:
+      "Keep checking a condition or a staleness window; raises a named event; a violation fails the run unless informational",
   },
   submit_order: {
     bare: false,

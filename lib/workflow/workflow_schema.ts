@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { LOGIN_RESULT_NAME_LIST } from "../protocol/login_result.ts";
 import { DURATION_PATTERN, parseDuration } from "./duration.ts";
+import { DEFAULT_MAX_DOWNTIME, MAX_DOWNTIME_PATTERN, maxDowntimeMs } from "./hold_step.ts";
 import { MARKET_STEP_SCHEMAS } from "./step_schemas.ts";
 import type { StepKindSchema } from "./step_kind.ts";
 
@@ -21,6 +22,10 @@ export type { StepCheckContext, StepKindSchema } from "./step_kind.ts";
 export const WORKFLOW_VERSION = 1;
 
 const _DURATION_EXPECTED = "expected a duration such as 250ms, 20s, 5m or 1h";
+
+const _MAX_DOWNTIME_EXPECTED =
+  "expected a share of the hold such as 10% (at most 100%) or a duration such as 5s";
+const _MAX_DOWNTIME = new RegExp(`${MAX_DOWNTIME_PATTERN.source}|${DURATION_PATTERN.source}`);
 
 /**
  * A duration string (`250ms`, `20s`, `5m`, `1h`).
@@ -200,8 +205,31 @@ export const STEP_ARGUMENT_SCHEMAS: Record<string, StepKindSchema> = {
   hold: {
     bare: false,
     session: "needs",
-    args: durationSchema("How long to keep the session open"),
-    description: "Keep the session open; heartbeats and reconnects run underneath",
+    args: z.union([
+      durationSchema("How long to keep the session open"),
+      z.strictObject({
+        duration: durationSchema("How long to keep the session open"),
+        max_downtime: z.string({ error: _MAX_DOWNTIME_EXPECTED })
+          .regex(_MAX_DOWNTIME, { error: _MAX_DOWNTIME_EXPECTED }).optional()
+          .meta({
+            description:
+              `Longest the session may be down during the hold, a share (10%) or a duration (5s); more fails the hold (default ${DEFAULT_MAX_DOWNTIME})`,
+            examples: ["10%", "5s"],
+          }),
+      }, { error: "expected a map with duration and max_downtime" }),
+    ], {
+      error:
+        "expected a duration such as 250ms, 20s, 5m or 1h, or a map with duration and max_downtime",
+    }),
+    check: (args, report) => {
+      const a = args as string | { duration: string; max_downtime?: string };
+      if (typeof a === "string" || a.max_downtime === undefined) return;
+      if (maxDowntimeMs(a.max_downtime, parseDuration(a.duration) ?? 0) === undefined) {
+        report(["max_downtime"], _MAX_DOWNTIME_EXPECTED);
+      }
+    },
+    description:
+      "Keep the session open; heartbeats and reconnects run underneath; fails when the session was down longer than max_downtime",
   },
 };
 

@@ -52,7 +52,7 @@ const BROKEN: Record<string, string> = {
   "bad_env.yaml":
     `4:8: error: connection.env: expected live or sim, got "simm"; did you mean 'sim'?`,
   "hold_without_duration.yaml":
-    "9:5: error: steps[1].hold: missing argument, expected a duration such as 250ms, 20s, 5m or 1h",
+    "9:5: error: steps[1].hold: missing argument, expected a duration such as 250ms, 20s, 5m or 1h, or a map with duration and max_downtime",
   "duplicate_key.yaml": "9:1: error: name: duplicate key, expected each key once in a map",
   "bad_secret_type.yaml":
     "6:14: error: connection.auth.api_key: expected an API key, e.g. ${T4_API_KEY}, got a number",

@@ -5,62 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { LoginError } from "../../lib/client/errors.ts";
-import type { Session } from "../../lib/client/session.ts";
-import type { StatusEvent } from "../../lib/client/status_event.ts";
-import type { T4ClientOptions } from "../../lib/client/t4_client.ts";
 import { LoginResult } from "../../lib/protocol/proto.ts";
 import { FakeClock } from "../../lib/runtime/clock.ts";
 import { parseWorkflow } from "../../lib/workflow/load_workflow.ts";
 import type { RunEvent } from "../../lib/workflow/run_report.ts";
 import { runWorkflow } from "../../lib/workflow/run_workflow.ts";
-import type { WorkflowClient } from "../../lib/workflow/step_runners.ts";
+import { FAKE_SESSION, FakeClient } from "../_support/fake_workflow_client.ts";
 
 const SECRET = "sk-unit-SECRET-7f3a";
 
-class FakeClient implements WorkflowClient {
-  readonly listeners = new Set<(event: StatusEvent) => void>();
-  readonly stats = {
-    reconnects: 0,
-    heartbeatsSent: 0,
-    heartbeatsReceived: 0,
-    frameErrors: 0,
-    framesReceived: 0,
-  };
-  connects = 0;
-  closed = false;
-  readonly options: T4ClientOptions;
-  constructor(options: T4ClientOptions, readonly login: () => Promise<Session>) {
-    this.options = options;
-  }
-  connect(): Promise<Session> {
-    this.connects++;
-    return this.login();
-  }
-  onStatus(listener: (event: StatusEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-  emit(event: StatusEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-  close(): Promise<void> {
-    this.closed = true;
-    return Promise.resolve();
-  }
-}
-
-const session: Session = {
-  sessionId: "s-1",
-  userId: "u-1",
-  firmId: "f-1",
-  firm: "",
-  username: "",
-  roles: [],
-  accounts: [],
-  exchanges: [],
-  brandName: "",
-  serverName: "",
-};
+const session = FAKE_SESSION;
 
 function workflow(extra = "", steps = "  - login\n  - hold: 30s\n") {
   const dir = mkdtempSync(join(tmpdir(), "t4flow-run-"));
