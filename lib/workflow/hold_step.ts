@@ -1,45 +1,14 @@
 /**
  * The `hold` step: keep the session open for a while, and pass only if the session was up for
- * enough of it (`max_downtime`, default {@linkcode DEFAULT_MAX_DOWNTIME}).
+ * enough of it (`max_downtime`, default `10%`).
  *
  * @module
  */
 
 import type { Clock } from "../runtime/clock.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
+import { DEFAULT_MAX_DOWNTIME, maxDowntimeMs } from "./max_downtime.ts";
 import type { StepContext } from "./step_context.ts";
-
-/** The `max_downtime` of a hold that does not give one: a tenth of the hold. */
-export const DEFAULT_MAX_DOWNTIME = "10%";
-
-/** What `max_downtime` accepts: a share of the hold (`10%`, `2.5%`) or a duration. */
-export const MAX_DOWNTIME_PATTERN: RegExp = /^(\d+(?:\.\d+)?)%$/;
-
-/**
- * The downtime a hold of `totalMs` allows.
- *
- * @param spec `max_downtime` as written: `10%` or a duration such as `5s`.
- * @param totalMs The hold's length.
- * @returns The allowed downtime in milliseconds, or `undefined` when `spec` is neither.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { maxDowntimeMs } from "./hold_step.ts";
- *
- * assert.equal(maxDowntimeMs("10%", 12_000), 1_200);
- * assert.equal(maxDowntimeMs("3s", 12_000), 3_000);
- * assert.equal(maxDowntimeMs("soon", 12_000), undefined);
- * ```
- */
-export function maxDowntimeMs(spec: string, totalMs: number): number | undefined {
-  const share = MAX_DOWNTIME_PATTERN.exec(spec);
-  if (share) {
-    const percent = Number(share[1]);
-    return percent > 100 ? undefined : (totalMs * percent) / 100;
-  }
-  return parseDuration(spec);
-}
 
 /**
  * A hold during which the session was down for longer than `max_downtime` allows.

@@ -11,7 +11,7 @@ import type { StatusEvent } from "../client/status_event.ts";
 import type { T4Client, T4ClientOptions, T4ClientStats } from "../client/t4_client.ts";
 import type { MessageHub } from "./message_hub.ts";
 import type { SessionDowntime } from "./session_downtime.ts";
-import type { Workflow } from "./load_workflow.ts";
+import type { Workflow } from "./workflow_model.ts";
 
 /** The part of `T4Client` the runner uses (a test can pass a fake). */
 export interface WorkflowClient {

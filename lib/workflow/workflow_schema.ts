@@ -12,7 +12,7 @@
 import { z } from "zod";
 import { LOGIN_RESULT_NAME_LIST } from "../protocol/login_result.ts";
 import { DURATION_PATTERN, parseDuration } from "./duration.ts";
-import { DEFAULT_MAX_DOWNTIME, MAX_DOWNTIME_PATTERN, maxDowntimeMs } from "./hold_step.ts";
+import { DEFAULT_MAX_DOWNTIME, MAX_DOWNTIME_PATTERN, maxDowntimeMs } from "./max_downtime.ts";
 import { MARKET_STEP_SCHEMAS } from "./step_schemas.ts";
 import type { StepKindSchema } from "./step_kind.ts";
 
