@@ -96,6 +96,7 @@ export function toConnection(
     ...(reconnect !== undefined && { reconnect }),
     ...(c.maintenance !== undefined && { maintenance: c.maintenance }),
     ...(c.allow_insecure !== undefined && { allowInsecure: c.allow_insecure }),
+    ...(c.transport !== undefined && { transport: c.transport }),
   };
 }
 

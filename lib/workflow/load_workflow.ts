@@ -125,7 +125,7 @@ export function loadWorkflow(file: string, options: LoadWorkflowOptions = {}): W
  *   assert.ok(error instanceof WorkflowValidationError);
  *   assert.equal(
  *     error.errors[0]?.message,
- *     "unknown key, expected one of env, url, auth, heartbeat, missed_heartbeats, login_timeout, reconnect, maintenance, allow_insecure; did you mean 'heartbeat'?",
+ *     "unknown key, expected one of env, url, auth, heartbeat, missed_heartbeats, login_timeout, reconnect, maintenance, allow_insecure, transport; did you mean 'heartbeat'?",
  *   );
  *   assert.equal(error.errors[0]?.line, 6);
  * }

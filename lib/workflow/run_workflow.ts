@@ -371,6 +371,8 @@ export async function runWorkflow(
         ...(c.reconnect !== undefined && { reconnect: c.reconnect }),
         ...(c.maintenance === false && { maintenance: false as const }),
         ...(c.allowInsecure !== undefined && { allowInsecure: c.allowInsecure }),
+        // A replay brings its own WebSocket: the transport does not apply.
+        ...(c.transport !== undefined && !options.replay && { transport: c.transport }),
         ...(options.recorder && { recorder: options.recorder }),
         ...(options.replay && { WebSocket: options.replay.WebSocket }),
         ...overrides,

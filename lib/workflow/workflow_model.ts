@@ -29,6 +29,8 @@ export interface WorkflowConnection {
   readonly maintenance?: boolean;
   /** Allow `ws://` to non-loopback hosts. */
   readonly allowInsecure?: boolean;
+  /** The client's transport (`connection.transport`). */
+  readonly transport?: "websocket" | "socket";
 }
 
 /** One step, normalised: `kind` and its validated arguments. */

@@ -182,6 +182,11 @@ export const ConnectionSchema = z.strictObject({
     .meta({ description: "Honour the weekly maintenance window (default true)" }),
   allow_insecure: z.boolean({ error: "expected true or false" }).optional()
     .meta({ description: "Allow ws:// to hosts other than loopback (default false)" }),
+  transport: z.enum(["websocket", "socket"], { error: "expected websocket or socket" }).optional()
+    .meta({
+      description:
+        "websocket: the runtime's native WebSocket (default); socket: t4flow's RFC 6455 client over TCP/TLS sockets (faster on Deno)",
+    }),
 }, { error: "expected a map with env or url, and auth" })
   .meta({ description: "Where and how to connect" });
 
