@@ -29,6 +29,7 @@ Usage:
   t4flow sim [options]             start the embedded T4 simulator
   t4flow schema                    print the workflow JSON Schema
   t4flow console [options]         send ClientMessages and watch ServerMessages on a live session
+  t4flow monitor PATH... [options] run many workflows on schedules, with a status page
   t4flow COMMAND --help            help for a command
   t4flow --version                 print the version
 
@@ -94,6 +95,39 @@ Options:
   --allow-live-orders  check order steps as 'run --allow-live-orders' would
   --json             print one JSON object per file
   -h, --help         this help
+`,
+  monitor: `Usage: t4flow monitor PATH... [options]
+
+Runs many workflows in one process, each on its own schedule (its 'schedule:' key, else
+--every/--cron), keeps every run in a history (SQLite) and serves a status page, a JSON API
+(/api/status), badges (/badges/NAME.svg) and Prometheus metrics (/metrics). PATH is a workflow
+file or a directory (every *.yaml and *.yml in it). One workflow's failure never stops another.
+SIGTERM or Ctrl-C: no new runs; running checks get --grace to finish; exit 130.
+
+Options:
+  --listen HOST:PORT         the status page (default 127.0.0.1:8090); any address other than
+                             loopback must be given here and prints a warning (no authentication)
+  --db FILE                  keep the history in FILE (default: in memory, lost on exit); a
+                             restart with the same FILE shows the earlier history at once
+  --retain DURATION          delete runs older than this (default 30d; units ms, s, m, h, d)
+  --every DURATION           schedule of workflows without 'schedule:' (default 5m)
+  --cron "EXPR"              ... or a cron expression for them
+  --cron-tz ZONE             time zone of --cron (default: local)
+  --concurrency N            at most N runs at a time (default 4)
+  --grace DURATION           on SIGTERM, running checks get this long to finish (default 30s)
+  --fail-after N             alert after N failed runs in a row (default 1)
+  --resolve-after N          resolved after N successful runs in a row (default 1)
+  --remind-every DURATION    while still failing, remind at most this often (default never)
+  --in-maintenance skip|run  inside the weekly T4 maintenance window (default skip)
+  --url URL                  connect every workflow here instead of its connection
+  --env live|sim             connect every workflow to a documented endpoint instead
+  --sim                      start the embedded simulator and connect every workflow to it
+                             (T4_API_KEY defaults to its demo key, ALERT_WEBHOOK to a local sink)
+  --hold DURATION            shorten (or lengthen) every hold step, e.g. 5s
+  --env-file FILE            read \${NAME} variables from FILE (the environment wins)
+  --allow-live-orders        let order steps reach a live endpoint
+  --json                     print JSON lines instead of human output
+  -h, --help                 this help
 `,
   schema: `Usage: t4flow schema
 

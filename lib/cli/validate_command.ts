@@ -8,6 +8,7 @@ import { EXIT_CODES } from "../workflow/exit_codes.ts";
 import { loadWorkflow } from "../workflow/load_workflow.ts";
 import { WorkflowValidationError } from "../workflow/workflow_diagnostic.ts";
 import { workflowOrderDiagnostics } from "../workflow/workflow_orders.ts";
+import { workflowScheduleDiagnostics } from "../monitor/workflow_schedule.ts";
 import {
   cliEnvironment,
   CliUsageError,
@@ -60,9 +61,12 @@ export function validateCommand(args: readonly string[], io: CliIo): number {
   for (const file of positionals) {
     try {
       const workflow = loadWorkflow(file, { env });
-      const refused = workflowOrderDiagnostics(workflow, {
-        allowLiveOrders: values["allow-live-orders"] === true,
-      });
+      const refused = [
+        ...workflowScheduleDiagnostics(workflow),
+        ...workflowOrderDiagnostics(workflow, {
+          allowLiveOrders: values["allow-live-orders"] === true,
+        }),
+      ];
       if (refused.length > 0) {
         throw new WorkflowValidationError(file, [...workflow.warnings, ...refused]);
       }

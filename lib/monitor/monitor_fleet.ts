@@ -17,6 +17,7 @@ import type { Workflow } from "../workflow/load_workflow.ts";
 import type { RunEvent, RunReport } from "../workflow/run_report.ts";
 import type { RunWorkflowOptions } from "../workflow/run_workflow.ts";
 import type { AlertPolicy, AlertState } from "./alert_state.ts";
+import type { MetricsRegistry } from "./metrics_registry.ts";
 import type { WorkflowStatus } from "./monitor_status.ts";
 import { createRunLimiter, type RunLimiter } from "./run_limiter.ts";
 import type { AlertStateStore, MonitorEvent } from "./run_monitor.ts";
@@ -96,6 +97,8 @@ export interface MonitorFleetOptions {
   run?: Omit<RunWorkflowOptions, "signal" | "onEvent" | "io">;
   /** Each run's events, with the workflow's name. */
   onRunEvent?: (workflow: string, event: RunEvent) => void;
+  /** Counts every workflow's runs, alerts and watch violations (`GET /metrics`). */
+  metrics?: MetricsRegistry;
   /** What happened besides the status. */
   onEvent?: (event: FleetEvent) => void;
 }
@@ -290,6 +293,7 @@ export class MonitorFleet {
   #monitor(entry: _Entry, signal: AbortSignal, interrupt: AbortSignal): Promise<number> {
     const name = entry.workflow.name;
     const store = this.#options.store;
+    const metrics = this.#options.metrics?.workflow(name);
     const alertStateStore: AlertStateStore = {
       load: (check) => {
         const json = store.alertState(check);
@@ -324,7 +328,10 @@ export class MonitorFleet {
         entry.nextRunAt = at ?? null;
         this.#changed();
       },
-      onRunEvent: (event) => this.#options.onRunEvent?.(name, event),
+      onRunEvent: (event) => {
+        metrics?.onRunEvent(event);
+        this.#options.onRunEvent?.(name, event);
+      },
       onReport: (report) => {
         entry.report = report;
       },

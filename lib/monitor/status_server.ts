@@ -9,6 +9,7 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
+import { serveHttp } from "../runtime/http_serve.ts";
 import { statusJson, workflowHealth, type WorkflowStatus } from "./monitor_status.ts";
 import { statusBadgeSvg } from "./status_badge.ts";
 import { STATUS_PAGE_CSS, STATUS_PAGE_HTML, STATUS_PAGE_JS } from "./status_page.ts";
@@ -205,4 +206,70 @@ export function createStatusHandler(
       for (const close of [...closers]) close();
     },
   };
+}
+
+/** A running status server. */
+export interface StatusServer {
+  /** The page's URL, e.g. `http://127.0.0.1:8090/`. */
+  readonly url: string;
+  /** The port it listens on. */
+  readonly port: number;
+  /** Ends the event streams and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the status page, the API, the badges and `/metrics` on `host:port`.
+ *
+ * @param source The status (a `MonitorFleet`).
+ * @param address Where to listen (`port: 0` picks a free port).
+ * @param options Metrics, clock and keep-alive of the handler.
+ * @returns The running server.
+ * @throws {Error} When it cannot listen (e.g. the port is taken), with the address in the message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serveStatus } from "./status_server.ts";
+ *
+ * const server = await serveStatus(
+ *   { status: () => [], onChange: () => () => {} },
+ *   { host: "127.0.0.1", port: 0 },
+ * );
+ * assert.deepEqual(await (await fetch(`${server.url}api/status`)).json(), { workflows: [] });
+ * await server.close();
+ * ```
+ */
+export async function serveStatus(
+  source: StatusSource,
+  address: { host: string; port: number },
+  options: StatusHandlerOptions = {},
+): Promise<StatusServer> {
+  const handler = createStatusHandler(source, options);
+  let server;
+  try {
+    server = await serveHttp(handler.handle, { hostname: address.host, port: address.port });
+  } catch (error) {
+    handler.close();
+    const code = (error as { code?: string }).code;
+    throw new Error(
+      `Cannot serve the status page on ${_hostPort(address.host, address.port)}: ${
+        code ?? (error instanceof Error ? error.message : String(error))
+      }`,
+      { cause: error },
+    );
+  }
+  const port = server.port;
+  return {
+    url: `http://${_hostPort(address.host, port)}/`,
+    port,
+    async close() {
+      handler.close();
+      await server.close();
+    },
+  };
+}
+
+function _hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
