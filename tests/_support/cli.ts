@@ -20,6 +20,8 @@ export interface RunCliOptions {
   timeoutMs?: number;
   /** Called with every stdout chunk as it arrives. */
   onStdout?: (text: string) => void;
+  /** Called with every stderr chunk as it arrives. */
+  onStderr?: (text: string) => void;
   /** Receives a function that sends a signal to the process. */
   spawned?: (kill: (signal: NodeJS.Signals) => void) => void;
 }
@@ -43,7 +45,11 @@ export function runCli(
     stdout += text;
     options.onStdout?.(text);
   });
-  child.stderr.on("data", (chunk: Uint8Array) => (stderr += new TextDecoder().decode(chunk)));
+  child.stderr.on("data", (chunk: Uint8Array) => {
+    const text = new TextDecoder().decode(chunk);
+    stderr += text;
+    options.onStderr?.(text);
+  });
   options.spawned?.((signal) => void child.kill(signal));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

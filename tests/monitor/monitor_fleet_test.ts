@@ -20,7 +20,8 @@ import {
 } from "../../lib/monitor/monitor_fleet.ts";
 import { parseEvery } from "../../lib/monitor/schedule.ts";
 import { openSqliteRunStore } from "../../lib/monitor/sqlite_run_store.ts";
-import { type Simulator, startSimulator } from "../../lib/sim/simulator.ts";
+import type { Simulator } from "../../lib/sim/simulator.ts";
+import { GOOD_KEY, LOCKED_KEY, startPassFailSim } from "../_support/monitor_sim.ts";
 import { parseWorkflow, type Workflow } from "../../lib/workflow/load_workflow.ts";
 
 const WEDNESDAY_NOON = Date.parse("2026-11-25T12:00:00Z");
@@ -30,13 +31,7 @@ let sim: Simulator;
 let dir: string;
 
 before(async () => {
-  sim = await startSimulator({
-    port: 0,
-    users: [
-      { apiKey: "good-key-123456", userId: "good" },
-      { apiKey: "locked-key-123456", userId: "locked", outcome: "LOCKED_OUT" },
-    ],
-  });
+  sim = await startPassFailSim();
   dir = await mkdtemp(join(tmpdir(), "t4flow-fleet-"));
 });
 
@@ -120,11 +115,11 @@ describe("MonitorFleet against the simulator", () => {
   it("records a passing and a failing workflow; restart shows history, no second firing", async () => {
     const path = join(dir, "restart.db");
     const entries: FleetWorkflow[] = [
-      { workflow: workflow("desk-a", "good-key-123456"), schedule: parseEvery("1m") },
+      { workflow: workflow("desk-a", GOOD_KEY), schedule: parseEvery("1m") },
       {
         workflow: workflow(
           "desk-b",
-          "locked-key-123456",
+          LOCKED_KEY,
           sim.url,
           "alerts:\n  - on: failed\n    message: 'desk-b down: {{ detail }}'\n    to: [stdout]\n",
         ),
@@ -158,7 +153,7 @@ describe("MonitorFleet against the simulator", () => {
     assert.equal(await done, 130);
     store.close();
     const file = await readFile(path);
-    assert.ok(!file.includes("locked-key-123456") && !file.includes("good-key-123456"));
+    assert.ok(!file.includes(LOCKED_KEY) && !file.includes(GOOD_KEY));
 
     // A restart with the same database: the history is there before any run.
     const reopened = openSqliteRunStore(path);
@@ -190,8 +185,8 @@ describe("MonitorFleet against the simulator", () => {
     let thrown = false;
     const fleet = new MonitorFleet(
       [
-        { workflow: workflow("crashy", "good-key-123456"), schedule: parseEvery("1m") },
-        { workflow: workflow("steady", "good-key-123456"), schedule: parseEvery("1m") },
+        { workflow: workflow("crashy", GOOD_KEY), schedule: parseEvery("1m") },
+        { workflow: workflow("steady", GOOD_KEY), schedule: parseEvery("1m") },
       ],
       fleetOptions({
         store,
@@ -237,7 +232,7 @@ describe("MonitorFleet against the simulator", () => {
     const { gates, counts, createClient } = gatedClients();
     const fleet = new MonitorFleet(
       ["a", "b", "c"].map((name) => ({
-        workflow: workflow(name, "good-key-123456", "ws://127.0.0.1:9/"),
+        workflow: workflow(name, GOOD_KEY, "ws://127.0.0.1:9/"),
         schedule: parseEvery("1m"),
       })),
       fleetOptions({ store, clock, concurrency: 1, run: { createClient } }),
