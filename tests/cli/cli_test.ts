@@ -163,7 +163,8 @@ describe("t4flow CLI", () => {
       const [args, message] of [
         [
           ["frobnicate"],
-          "t4flow: unknown command 'frobnicate', expected run, validate, sim, schema or console\n",
+          "t4flow: unknown command 'frobnicate', expected run, validate, sim, schema, console or monitor
+",
         ],
         [["run"], "t4flow: run needs exactly one workflow file, got 0\n"],
         [["run", "x.yaml", "--env", "prod"], "t4flow: --env must be live or sim: got 'prod'\n"],
