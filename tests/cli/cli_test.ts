@@ -163,8 +163,7 @@ describe("t4flow CLI", () => {
       const [args, message] of [
         [
           ["frobnicate"],
-          "t4flow: unknown command 'frobnicate', expected run, validate, sim, schema, console or monitor
-",
+          "t4flow: unknown command 'frobnicate', expected run, validate, sim, schema, console or monitor\n",
         ],
         [["run"], "t4flow: run needs exactly one workflow file, got 0\n"],
         [["run", "x.yaml", "--env", "prod"], "t4flow: --env must be live or sim: got 'prod'\n"],
