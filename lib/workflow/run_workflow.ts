@@ -180,7 +180,7 @@ export interface RunWorkflowOptions {
  * );
  * const report = await runWorkflow(workflow, {
  *   createClient: () => ({
- *     connect: () => Promise.resolve({ sessionId: "s-1", userId: "u", firmId: "f", roles: [], accounts: [], exchanges: [], response: {} as never }),
+ *     connect: () => Promise.resolve({ sessionId: "s-1", userId: "u", firmId: "f", firm: "F", username: "u", roles: [], accounts: [], exchanges: [], brandName: "", serverName: "" }),
  *     onStatus: () => () => {},
  *     stats: { reconnects: 0, heartbeatsSent: 0, heartbeatsReceived: 0, frameErrors: 0, framesReceived: 0 },
  *     close: () => Promise.resolve(),
