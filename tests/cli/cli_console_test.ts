@@ -141,7 +141,7 @@ describe("t4flow console in a pipe", () => {
 });
 
 describe("t4flow console on a terminal", () => {
-  it("completes, explains an unknown field, filters depth and quits", async () => {
+  it("completes, explains an unknown field, filters depth, recalls history and quits", async () => {
     await using sim = await simulator();
     const cli = startCli(["console", "--url", sim.url], {
       T4_API_KEY: "",
@@ -174,6 +174,13 @@ describe("t4flow console on a terminal", () => {
       );
       await cli.waitFor(/→ marketDepthSubscribe/);
       await cli.waitFor(/← \d\d:\d\d:\d\d\.\d{3} marketDepth\r?\n\s+marketId: XCME_Eq ES \(Z26\)/);
+      // History: Up recalls the previous line.
+      cli.write("/heartbeats off\r");
+      await cli.waitFor(/heartbeats hidden/);
+      cli.write("\x1b[A");
+      await cli.waitFor(/heartbeats hidden[\s\S]*t4> \/heartbeats off/);
+      cli.write("\r");
+      await cli.waitFor(/heartbeats hidden[\s\S]*heartbeats hidden/);
       cli.write("/quit\r");
       assert.equal(await cli.exited, 0);
       assert.ok(!/← \S+ marketHighLow/.test(cli.stdout.split("showing only")[1] ?? ""));

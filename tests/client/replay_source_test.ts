@@ -152,4 +152,50 @@ describe("ReplaySource", () => {
     assert.ok(client.stats.heartbeatsReceived >= 9);
     await client.close();
   });
+
+  it("plays each reconnect's connection in turn", async () => {
+    const login = (conn: number, at: number, sessionId: string): RecordingEntry[] => [
+      { at, conn, event: "connect", url: "wss://example.invalid/v1" },
+      { at: at + 5, conn, event: "open" },
+      { ...send(at + 6, { case: "loginRequest", value: { apiKey: "" } }), conn },
+      {
+        ...recv(at + 20, {
+          case: "loginResponse",
+          value: { result: LoginResult.SUCCESS, sessionId },
+        }),
+        conn,
+      },
+    ];
+    const entries: RecordingEntry[] = [
+      ...login(1, 1_000, "s-first"),
+      { at: 2_000, conn: 1, event: "close", code: 1006, reason: "" },
+      ...login(2, 2_600, "s-second"),
+    ];
+    const text = [recordingHeaderLine(0), ...entries.map(recordingEntryLine)].join("\n");
+    const clock = new FakeClock(0);
+    const source = new ReplaySource(parseRecording(text, "two.jsonl"), { clock });
+    const client = new T4Client({
+      url: "wss://example.invalid/v1",
+      auth: { apiKey: "k" },
+      clock,
+      maintenance: false,
+      heartbeatMs: 600_000,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 100 },
+      random: () => 0.5,
+      WebSocket: source.WebSocket,
+    });
+    const events: StatusEvent[] = [];
+    client.onStatus((event) => events.push(event));
+    const connected = client.connect();
+    await clock.advance(100);
+    assert.equal((await connected).sessionId, "s-first");
+    await clock.advance(5_000);
+    const reconnected = events.find((e) => e.type === "reconnected");
+    assert.ok(reconnected && reconnected.type === "reconnected", JSON.stringify(events));
+    assert.equal(reconnected.session.sessionId, "s-second");
+    assert.equal(source.connections, 2);
+    const closed = events.find((e) => e.type === "disconnected");
+    assert.ok(closed?.type === "disconnected" && closed.code === 1006);
+    await client.close();
+  });
 });
