@@ -5,18 +5,14 @@
  * @module
  */
 
-import { type LoginResult, OrderChange } from "../protocol/gen/t4/v1/common/enums_pb.ts";
-import type {
-  OrderBatchReject_OrderError,
-  OrderUpdate,
-  OrderUpdateFailed,
-  OrderUpdateStatus,
-} from "../protocol/gen/t4/v1/orderrouting/orderrouting_pb.ts";
+import type { LoginResult } from "../protocol/gen/t4/v1/common/enums_pb.ts";
 import {
   isFatalLoginResult,
   type LoginResultName,
   loginResultName,
 } from "../protocol/login_result.ts";
+
+export * from "./request_errors.ts";
 
 /**
  * The server refused the login.
@@ -164,40 +160,9 @@ export class NotConnectedError extends Error {
 }
 
 /**
- * The connection dropped while a request was waiting for its answer. The request was sent, so
- * its outcome is unknown: check order state after reconnecting.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { ConnectionLostError } from "./errors.ts";
- *
- * assert.equal(new ConnectionLostError("submitOrder").operation, "submitOrder");
- * ```
- */
-export class ConnectionLostError extends Error {
-  /** The error class name, always `"ConnectionLostError"`. */
-  override readonly name = "ConnectionLostError";
-  /** The method that was waiting. */
-  readonly operation: string;
-
-  /**
-   * Creates the error for `operation` whose connection dropped before its answer.
-   *
-   * @param operation The method that was waiting.
-   * @param options Error options (`cause`).
-   */
-  constructor(operation: string, options?: ErrorOptions) {
-    super(
-      `Cannot complete ${operation} as the connection dropped before the answer arrived: the request was sent and its outcome is unknown`,
-      options,
-    );
-    this.operation = operation;
-  }
-}
-
-/**
- * The client was closed (by `close()` or its signal) and cannot be used any more.
+ * The client was closed (by `close()`, `drain()`, its signal, or for good by the server) or is
+ * draining, and cannot be used any more. For a request that was waiting for its answer (`tags`
+ * not empty for orders), the request was sent and its outcome is unknown.
  *
  * @example
  * ```ts
@@ -205,6 +170,7 @@ export class ConnectionLostError extends Error {
  * import { ClientClosedError } from "./errors.ts";
  *
  * assert.equal(new ClientClosedError("connect").name, "ClientClosedError");
+ * assert.match(new ClientClosedError("submitOrder", { draining: true }).message, /draining/);
  * ```
  */
 export class ClientClosedError extends Error {
@@ -212,16 +178,35 @@ export class ClientClosedError extends Error {
   override readonly name = "ClientClosedError";
   /** The method that was called or waiting. */
   readonly operation: string;
+  /** `true` when the client was draining: nothing was sent. */
+  readonly draining: boolean;
+  /** The client tags of the orders that were waiting (empty for other requests). */
+  readonly tags: readonly string[];
 
   /**
-   * Creates the error for `operation` on a closed client.
+   * Creates the error for `operation` on a closed (or draining) client.
    *
    * @param operation The method that was called or waiting.
-   * @param options Error options (`cause`).
+   * @param options Error options (`cause`), `draining` and the waiting orders' `tags`.
    */
-  constructor(operation: string, options?: ErrorOptions) {
-    super(`Cannot ${operation} as the client is closed`, options);
+  constructor(
+    operation: string,
+    options?: ErrorOptions & { draining?: boolean; tags?: readonly string[] },
+  ) {
+    const tags = options?.tags ?? [];
+    super(
+      options?.draining
+        ? `Cannot ${operation} as the client is draining: nothing was sent`
+        : `Cannot ${operation} as the client is closed${
+          tags.length
+            ? `: the request was sent and its outcome is unknown (tags ${tags.join(", ")})`
+            : ""
+        }`,
+      options,
+    );
     this.operation = operation;
+    this.draining = options?.draining === true;
+    this.tags = tags;
   }
 }
 
@@ -254,202 +239,5 @@ export class InsecureUrlError extends Error {
       options,
     );
     this.url = url;
-  }
-}
-
-/**
- * A request got no answer in time.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { RequestTimeoutError } from "./errors.ts";
- *
- * assert.equal(new RequestTimeoutError("pullOrder", 5000).timeoutMs, 5000);
- * ```
- */
-export class RequestTimeoutError extends Error {
-  /** The error class name, always `"RequestTimeoutError"`. */
-  override readonly name = "RequestTimeoutError";
-  /** The method that timed out. */
-  readonly operation: string;
-  /** The timeout in milliseconds. */
-  readonly timeoutMs: number;
-
-  /**
-   * Creates the error for `operation` that got no answer within `timeoutMs`.
-   *
-   * @param operation The method that timed out.
-   * @param timeoutMs The timeout.
-   * @param options Error options (`cause`).
-   */
-  constructor(operation: string, timeoutMs: number, options?: ErrorOptions) {
-    super(
-      `Cannot complete ${operation} as no answer arrived within ${timeoutMs} ms: the request was sent and its outcome is unknown`,
-      options,
-    );
-    this.operation = operation;
-    this.timeoutMs = timeoutMs;
-  }
-}
-
-/**
- * The server rejected an order batch (`OrderBatchReject`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { OrderBatchRejectedError } from "./errors.ts";
- *
- * const error = new OrderBatchRejectedError("b-1", "risk", []);
- * assert.equal(error.batchId, "b-1");
- * ```
- */
-export class OrderBatchRejectedError extends Error {
-  /** The error class name, always `"OrderBatchRejectedError"`. */
-  override readonly name = "OrderBatchRejectedError";
-  /** The batch id. */
-  readonly batchId: string;
-  /** The server's reason. */
-  readonly reason: string;
-  /** Per-order errors. */
-  readonly errors: readonly OrderBatchReject_OrderError[];
-
-  /**
-   * Creates the error from the server's batch rejection.
-   *
-   * @param batchId The batch id.
-   * @param reason The server's reason.
-   * @param errors Per-order errors.
-   * @param options Error options (`cause`).
-   */
-  constructor(
-    batchId: string,
-    reason: string,
-    errors: readonly OrderBatchReject_OrderError[],
-    options?: ErrorOptions,
-  ) {
-    super(
-      `Cannot submit order batch '${batchId}' as the server rejected it: ${
-        reason || "no reason given"
-      }${errors.length ? ` (${errors.length} order errors)` : ""}`,
-      options,
-    );
-    this.batchId = batchId;
-    this.reason = reason;
-    this.errors = errors;
-  }
-}
-
-/**
- * The server refused an authentication token request (`fail_message`).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { AuthTokenError } from "./errors.ts";
- *
- * assert.equal(new AuthTokenError("r-1", "denied").failMessage, "denied");
- * ```
- */
-export class AuthTokenError extends Error {
-  /** The error class name, always `"AuthTokenError"`. */
-  override readonly name = "AuthTokenError";
-  /** The request id. */
-  readonly requestId: string;
-  /** The server's `fail_message`. */
-  readonly failMessage: string;
-
-  /**
-   * Creates the error from the server's `fail_message`.
-   *
-   * @param requestId The request id.
-   * @param failMessage The server's `fail_message`.
-   * @param options Error options (`cause`).
-   */
-  constructor(requestId: string, failMessage: string, options?: ErrorOptions) {
-    super(
-      `Cannot get an authentication token as the server refused: ${
-        failMessage || "no reason given"
-      }`,
-      options,
-    );
-    this.requestId = requestId;
-    this.failMessage = failMessage;
-  }
-}
-
-/**
- * The server refused an order (`OrderUpdateFailed`): `T4Client.submitOrder` rejects with it when
- * any order of the submission was refused, and a workflow order step fails with it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { create } from "@bufbuild/protobuf";
- * import { OrderRejectedError } from "./errors.ts";
- * import { OrderChange, OrderUpdateFailedSchema } from "../protocol/proto.ts";
- *
- * const failed = create(OrderUpdateFailedSchema, {
- *   uniqueId: "ORD-2",
- *   change: OrderChange.SUBMISSION_RISK_REJECTED,
- *   statusDetail: "Insufficient margin",
- * });
- * const error = new OrderRejectedError("submitOrder", failed);
- * assert.equal(error.change, "SUBMISSION_RISK_REJECTED");
- * assert.equal(error.detail, "Insufficient margin");
- * assert.equal(
- *   error.message,
- *   "Cannot submitOrder as order ORD-2 was rejected: Insufficient margin (SUBMISSION_RISK_REJECTED)",
- * );
- * ```
- */
-export class OrderRejectedError extends Error {
-  /** The error class name, always `"OrderRejectedError"`. */
-  override readonly name = "OrderRejectedError";
-  /** The operation that was refused, e.g. `"submitOrder"`. */
-  readonly operation: string;
-  /** The server's `OrderUpdateFailed` (the first one, when several orders were refused). */
-  readonly update: OrderUpdateFailed;
-  /**
-   * The first answer to every order of the request, in request order: the refused ones are
-   * `OrderUpdateFailed`, the others may be working orders.
-   */
-  readonly updates: readonly (OrderUpdate | OrderUpdateStatus | OrderUpdateFailed)[];
-  /** The `unique_id` the server gave the refused order (may be empty). */
-  readonly uniqueId: string;
-  /** The server's `status_detail`. */
-  readonly detail: string;
-  /** The short `OrderChange` name, e.g. `"SUBMISSION_RISK_REJECTED"`. */
-  readonly change: string;
-
-  /**
-   * Creates the error from the server's `OrderUpdateFailed` answers.
-   *
-   * @param operation The refused operation (the message says `Cannot <operation> as ...`).
-   * @param update The server's `OrderUpdateFailed`.
-   * @param updates The answer to every order of the request (default: `[update]`).
-   * @param options Error options (`cause`).
-   */
-  constructor(
-    operation: string,
-    update: OrderUpdateFailed,
-    updates: readonly (OrderUpdate | OrderUpdateStatus | OrderUpdateFailed)[] = [update],
-    options?: ErrorOptions,
-  ) {
-    const change = OrderChange[update.change] ?? String(update.change);
-    const detail = update.statusDetail;
-    super(
-      `Cannot ${operation} as order ${update.uniqueId || "(no id)"} was rejected: ${
-        detail || "no reason given"
-      } (${change})`,
-      options,
-    );
-    this.operation = operation;
-    this.update = update;
-    this.updates = updates;
-    this.uniqueId = update.uniqueId;
-    this.detail = detail;
-    this.change = change;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `OrderTracker`: correlates a `T4Client`'s requests (orders, batches, token requests) with the
  * server's answers, and times them out. It never touches a socket: the client feeds it every
- * answer it receives and it settles the waiting promises.
+ * answer it receives and it settles the waiting promises. Every lookup and every settle is O(1)
+ * per answer (insertion-ordered sets, no array scans).
  *
  * @module
  */
@@ -10,9 +11,11 @@ import type { Clock, TimerHandle } from "../runtime/clock.ts";
 import {
   AuthTokenError,
   OrderBatchRejectedError,
+  OrderOutcomeUnknownError,
   OrderRejectedError,
+  RequestAbortedError,
   RequestTimeoutError,
-} from "./errors.ts";
+} from "./request_errors.ts";
 import type { AuthenticationToken } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
 import { OrderChange } from "../protocol/gen/t4/v1/common/enums_pb.ts";
 import type {
@@ -31,27 +34,34 @@ export interface TrackedRequest {
   /** The operation name used in errors, e.g. `"submitOrder"`. */
   operation: string;
   /**
-   * One correlation key per expected answer, in result order: `tag:<tag>` (a submitted order),
-   * `rev:<unique_id>`, `pull:<unique_id>`, `batch:<batch_id>` or `token:<request_id>`.
+   * One correlation key per expected answer, in result order: `tag:<tag>` (a submitted order,
+   * `<tag>` being its client tag), `rev:<unique_id>`, `pull:<unique_id>`, `batch:<batch_id>` or
+   * `token:<request_id>`.
    */
   keys: readonly string[];
   /**
-   * For a submission: the account and market of its orders. A tagless (or unknown-tag)
-   * `OrderUpdateFailed` with a submission change on that account and market answers the oldest
-   * order still waiting there.
+   * For a submission: the account and market of its orders. An `OrderUpdateFailed` without a
+   * tag answers an order there only when it is the only one of this tracker waiting there.
    */
   submission?: { accountId: string; marketId: string };
+  /** This request's timeout in milliseconds (default: the tracker's). */
+  timeoutMs?: number;
+  /** Aborts the wait (the request stays sent): rejects with `RequestAbortedError`. */
+  signal?: AbortSignal;
 }
 
 const _FAILED = "t4proto.v1.orderrouting.OrderUpdateFailed";
 
 class _Group {
   readonly results: unknown[];
+  readonly slots: _Slot[] = [];
   remaining: number;
   timer: TimerHandle | undefined;
+  abort: (() => void) | undefined;
   done = false;
   constructor(
     readonly request: TrackedRequest,
+    readonly tags: readonly string[],
     readonly resolve: (value: unknown[]) => void,
     readonly reject: (error: Error) => void,
   ) {
@@ -63,7 +73,8 @@ class _Group {
 interface _Slot {
   readonly group: _Group;
   readonly index: number;
-  filled: boolean;
+  readonly key: string;
+  readonly place: string | undefined;
 }
 
 /**
@@ -71,19 +82,21 @@ interface _Slot {
  *
  * - An order submission resolves with the first `OrderUpdate`/`OrderUpdateStatus`/
  *   `OrderUpdateFailed` per order tag, or rejects with {@linkcode OrderRejectedError} once every
- *   order has its first answer and at least one of them is an `OrderUpdateFailed`. A failure
- *   whose `tag_cl_ord_id` is not a waiting order's tag (the server often leaves it empty) answers
- *   the oldest waiting order on the same account and market, when its change is a submission
- *   change (`SUBMISSION_*`).
+ *   order has its first answer and at least one of them is an `OrderUpdateFailed`.
+ * - A failure tagged with a tag that is not a waiting order's is never ours. A failure without a
+ *   tag (submission changes and `FAILED`) answers the order waiting on its account and market
+ *   only when exactly one order of this tracker waits there; when several wait there, each of
+ *   their requests rejects with {@linkcode OrderOutcomeUnknownError} (its tags), as any of them
+ *   may be the refused one.
  * - A revision (pull) resolves with the first revision (pull) update or `OrderUpdateFailed` per
  *   `unique_id`.
  * - A batch resolves with its `OrderBatchAcknowledge` or rejects with
  *   {@linkcode OrderBatchRejectedError}; a token request resolves with its
  *   `AuthenticationToken` or rejects with {@linkcode AuthTokenError}.
- * - A request without every answer after `timeoutMs` rejects with
+ * - A request without every answer after its timeout rejects with
  *   {@linkcode RequestTimeoutError}. Answers for the same key go to requests in request order.
  *
- * @example Correlate a submission refused without a tag
+ * @example Correlate the only waiting order with a failure that has no tag
  * ```ts
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
@@ -111,15 +124,16 @@ interface _Slot {
 export class OrderTracker {
   readonly #clock: Clock;
   readonly #timeoutMs: number;
-  readonly #slots = new Map<string, _Slot[]>();
-  readonly #submissions = new Map<string, _Slot[]>();
+  readonly #byKey = new Map<string, Set<_Slot>>();
+  readonly #byPlace = new Map<string, Set<_Slot>>();
   readonly #groups = new Set<_Group>();
+  #idle: { promise: Promise<void>; resolve: () => void } | undefined;
 
   /**
    * Creates an empty tracker whose requests time out on `clock`.
    *
    * @param clock The clock of the request timeouts.
-   * @param timeoutMs Time a request waits for all its answers, in milliseconds.
+   * @param timeoutMs Default time a request waits for all its answers, in milliseconds.
    */
   constructor(clock: Clock, timeoutMs: number) {
     this.#clock = clock;
@@ -136,25 +150,43 @@ export class OrderTracker {
    *
    * @param request The operation and its correlation keys.
    * @returns The answers, one per key in key order.
-   * @throws {RequestTimeoutError} When not every answer arrived in `timeoutMs`.
+   * @throws {RequestTimeoutError} When not every answer arrived in time.
+   * @throws {RequestAbortedError} When the request's signal aborted the wait.
    * @throws {OrderRejectedError} When a submitted order was refused.
+   * @throws {OrderOutcomeUnknownError} When an untagged failure may concern this submission.
    * @throws {OrderBatchRejectedError} When a batch was rejected.
    * @throws {AuthTokenError} When a token request was refused.
    */
   track(request: TrackedRequest): Promise<unknown[]> {
     return new Promise<unknown[]>((resolve, reject) => {
-      const group = new _Group(request, resolve, reject);
-      const fifo = request.submission && _fifoKey(request.submission);
+      const tags = request.keys.filter((k) => k.startsWith("tag:")).map((k) => k.slice(4));
+      const group = new _Group(request, tags, resolve, reject);
+      const place = request.submission && _placeKey(request.submission);
       request.keys.forEach((key, index) => {
-        const slot: _Slot = { group, index, filled: false };
-        _push(this.#slots, key, slot);
-        if (fifo !== undefined) _push(this.#submissions, fifo, slot);
+        const slot: _Slot = { group, index, key, place };
+        group.slots.push(slot);
+        _add(this.#byKey, key, slot);
+        if (place !== undefined) _add(this.#byPlace, place, slot);
       });
       this.#groups.add(group);
+      const timeoutMs = request.timeoutMs ?? this.#timeoutMs;
       group.timer = this.#clock.setTimeout(() => {
         group.timer = undefined;
-        this.#settle(group, new RequestTimeoutError(request.operation, this.#timeoutMs));
-      }, this.#timeoutMs);
+        this.#settle(group, new RequestTimeoutError(request.operation, timeoutMs, { tags }));
+      }, timeoutMs);
+      const signal = request.signal;
+      if (signal) {
+        const onAbort = () =>
+          this.#settle(
+            group,
+            new RequestAbortedError(request.operation, true, { tags, cause: signal.reason }),
+          );
+        if (signal.aborted) onAbort();
+        else {
+          signal.addEventListener("abort", onAbort, { once: true });
+          group.abort = () => signal.removeEventListener("abort", onAbort);
+        }
+      }
     });
   }
 
@@ -169,24 +201,23 @@ export class OrderTracker {
     const tag = failed ? (update as OrderUpdateFailed).tagClOrdId : (update as OrderUpdate).tag;
     if (tag && this.#fill(`tag:${tag}`, update)) return;
     const change = update.change;
-    if (
-      failed && change >= OrderChange.SUBMISSION_RISK_SUCCESS &&
-      change <= OrderChange.SUBMISSION_REJECTED &&
-      this.#fillOldestSubmission(update as OrderUpdateFailed)
-    ) return;
     const uid = update.uniqueId;
-    if (!uid) return;
-    if (
-      failed ||
-      (change >= OrderChange.REVISION_RISK_SUCCESS && change <= OrderChange.REVISION_REJECTED)
-    ) {
-      if (this.#fill(`rev:${uid}`, update)) return;
+    if (uid) {
+      if (
+        (failed || (change >= OrderChange.REVISION_RISK_SUCCESS &&
+          change <= OrderChange.REVISION_REJECTED)) && this.#fill(`rev:${uid}`, update)
+      ) return;
+      if (
+        (failed || (change >= OrderChange.PULL_RISK_SUCCESS &&
+          change <= OrderChange.PULL_REJECTED)) && this.#fill(`pull:${uid}`, update)
+      ) return;
     }
     if (
-      failed || (change >= OrderChange.PULL_RISK_SUCCESS && change <= OrderChange.PULL_REJECTED)
-    ) {
-      this.#fill(`pull:${uid}`, update);
-    }
+      failed && !tag &&
+      (change === OrderChange.FAILED ||
+        (change >= OrderChange.SUBMISSION_RISK_SUCCESS &&
+          change <= OrderChange.SUBMISSION_REJECTED))
+    ) this.#untaggedFailure(update as OrderUpdateFailed);
   }
 
   /**
@@ -230,42 +261,56 @@ export class OrderTracker {
   /**
    * Rejects every waiting request (connection lost, client closed).
    *
-   * @param make Builds the error for an operation.
+   * @param make Builds the error for an operation and its orders' client tags.
    */
-  failAll(make: (operation: string) => Error): void {
-    for (const group of [...this.#groups]) this.#settle(group, make(group.request.operation));
+  failAll(make: (operation: string, tags: readonly string[]) => Error): void {
+    for (const group of [...this.#groups]) {
+      this.#settle(group, make(group.request.operation, group.tags));
+    }
   }
 
-  #take(map: Map<string, _Slot[]>, key: string): _Slot | undefined {
-    const slots = map.get(key);
-    if (slots === undefined) return undefined;
-    let slot: _Slot | undefined;
-    while ((slot = slots.shift()) !== undefined && slot.filled);
-    if (slots.length === 0) map.delete(key);
-    return slot;
+  /**
+   * Resolves once no request is waiting (at once when none is).
+   *
+   * @returns A promise that resolves when the tracker is empty.
+   */
+  whenIdle(): Promise<void> {
+    if (this.#groups.size === 0) return Promise.resolve();
+    if (this.#idle === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#idle = { promise, resolve };
+    }
+    return this.#idle.promise;
+  }
+
+  #untaggedFailure(update: OrderUpdateFailed): void {
+    const slots = this.#byPlace.get(_placeKey(update));
+    if (slots === undefined) return;
+    if (slots.size === 1) {
+      this.#answer(_first(slots)!, update);
+      return;
+    }
+    const groups = new Set<_Group>();
+    for (const slot of slots) groups.add(slot.group);
+    for (const group of groups) {
+      this.#settle(
+        group,
+        new OrderOutcomeUnknownError(group.request.operation, update, group.tags),
+      );
+    }
   }
 
   #fill(key: string, value: unknown): boolean {
-    const slot = this.#take(this.#slots, key);
+    const slots = this.#byKey.get(key);
+    const slot = slots && _first(slots);
     if (slot === undefined) return false;
     this.#answer(slot, value);
     return true;
   }
 
-  #fillOldestSubmission(update: OrderUpdateFailed): boolean {
-    const slot = this.#take(
-      this.#submissions,
-      _fifoKey({ accountId: update.accountId, marketId: update.marketId }),
-    );
-    if (slot === undefined) return false;
-    this.#answer(slot, update);
-    return true;
-  }
-
   #answer(slot: _Slot, value: unknown): void {
-    // The slot may still sit in the other index (by tag, or by account and market): marked
-    // filled, it is skipped there and removed when its request settles.
-    slot.filled = true;
+    this.#forget(slot);
     const group = slot.group;
     group.results[slot.index] = value;
     if (--group.remaining > 0) return;
@@ -278,13 +323,20 @@ export class OrderTracker {
         group.request.operation,
         failed as OrderUpdateFailed,
         group.results as OrderUpdateMessage[],
+        { tags: group.tags },
       ),
     );
   }
 
   #fail(key: string, error: Error): void {
-    const slot = this.#take(this.#slots, key);
+    const slots = this.#byKey.get(key);
+    const slot = slots && _first(slots);
     if (slot) this.#settle(slot.group, error);
+  }
+
+  #forget(slot: _Slot): void {
+    _delete(this.#byKey, slot.key, slot);
+    if (slot.place !== undefined) _delete(this.#byPlace, slot.place, slot);
   }
 
   #settle(group: _Group, error: Error | undefined): void {
@@ -292,29 +344,35 @@ export class OrderTracker {
     group.done = true;
     this.#groups.delete(group);
     if (group.timer !== undefined) this.#clock.clearTimeout(group.timer);
-    for (const key of group.request.keys) _remove(this.#slots, key, group);
-    if (group.request.submission) {
-      _remove(this.#submissions, _fifoKey(group.request.submission), group);
-    }
+    group.abort?.();
+    for (const slot of group.slots) this.#forget(slot);
     if (error) group.reject(error);
     else group.resolve(group.results);
+    if (this.#groups.size === 0 && this.#idle) {
+      const idle = this.#idle;
+      this.#idle = undefined;
+      idle.resolve();
+    }
   }
 }
 
-function _fifoKey(m: { accountId: string; marketId: string }): string {
+function _placeKey(m: { accountId: string; marketId: string }): string {
   return `${m.accountId}\u0000${m.marketId}`;
 }
 
-function _push(map: Map<string, _Slot[]>, key: string, slot: _Slot): void {
-  const slots = map.get(key);
-  if (slots) slots.push(slot);
-  else map.set(key, [slot]);
+function _first(slots: Set<_Slot>): _Slot | undefined {
+  for (const slot of slots) return slot;
+  return undefined;
 }
 
-function _remove(map: Map<string, _Slot[]>, key: string, group: _Group): void {
+function _add(map: Map<string, Set<_Slot>>, key: string, slot: _Slot): void {
   const slots = map.get(key);
-  if (slots === undefined) return;
-  const rest = slots.filter((s) => s.group !== group);
-  if (rest.length) map.set(key, rest);
-  else map.delete(key);
+  if (slots) slots.add(slot);
+  else map.set(key, new Set([slot]));
+}
+
+function _delete(map: Map<string, Set<_Slot>>, key: string, slot: _Slot): void {
+  const slots = map.get(key);
+  if (slots === undefined || !slots.delete(slot)) return;
+  if (slots.size === 0) map.delete(key);
 }

@@ -1,6 +1,7 @@
 /**
  * The connection lifecycle of a `T4Client` as one stream of typed events (see
- * `T4Client.status()`). Every event carries `at`, the clock time in milliseconds.
+ * `T4Client.status()`). Every event carries `at`, the clock time in milliseconds, and is plain
+ * JSON-safe data: no BigInt, no protobuf object, no secret, so `JSON.stringify` always works.
  *
  * @module
  */
@@ -58,8 +59,28 @@ export type StatusEvent =
   | { type: "maintenance"; at: number; until: number }
   /** A frame could not be decoded and was skipped; the session goes on. */
   | { type: "frame_error"; at: number; kind: FrameErrorKind; size: number; message: string }
-  /** The client is closed for good and will not reconnect. */
-  | { type: "closed"; at: number; reason: string };
+  /**
+   * A subscription replayed after a reconnect was refused by the server and is forgotten
+   * (`marketId` for markets, `accountId` for accounts; `reason` is the server's).
+   */
+  | {
+    type: "subscription_rejected";
+    at: number;
+    kind: "market_depth" | "market_by_order" | "account";
+    marketId?: string;
+    accountId?: string;
+    reason: string;
+  }
+  /**
+   * A `status()` reader fell behind: `count` events (the oldest, from `at` on) were dropped.
+   * Only streams get it, right before the next event.
+   */
+  | { type: "events_dropped"; at: number; count: number }
+  /**
+   * The client is closed for good and will not reconnect. `result` is the login result that
+   * ended it (e.g. `LOGGED_IN_ELSEWHERE` when another login took the session over).
+   */
+  | { type: "closed"; at: number; reason: string; result?: LoginResultName };
 
 /** The `type` of every {@linkcode StatusEvent}. */
 export type StatusEventType = StatusEvent["type"];
@@ -77,5 +98,7 @@ export const STATUS_EVENT_TYPES: readonly StatusEventType[] = [
   "stale",
   "maintenance",
   "frame_error",
+  "subscription_rejected",
+  "events_dropped",
   "closed",
 ];

@@ -37,10 +37,13 @@ export type SubscriptionKind = "market_depth" | "market_by_order" | "account";
  * assert.deepEqual([...registry.frames()].map((f) => f[0]), [2, 3]);
  * registry.deleteMarket("market_depth", es);
  * assert.equal(registry.size, 1);
+ * assert.equal(registry.forget("account", "A1"), true);
+ * assert.equal(registry.size, 0);
  * ```
  */
 export class SubscriptionRegistry {
   readonly #frames = new Map<string, Uint8Array<ArrayBuffer>>();
+  readonly #ids = new Map<string, { kind: SubscriptionKind; id: string }>();
 
   /** The number of active subscriptions. */
   get size(): number {
@@ -59,7 +62,9 @@ export class SubscriptionRegistry {
     market: MarketRef,
     frame: Uint8Array<ArrayBuffer>,
   ): void {
-    this.#frames.set(_marketKey(kind, market), frame);
+    const key = _marketKey(kind, market);
+    this.#frames.set(key, frame);
+    this.#ids.set(key, { kind, id: market.marketId });
   }
 
   /**
@@ -70,7 +75,9 @@ export class SubscriptionRegistry {
    * @returns Whether it was active.
    */
   deleteMarket(kind: Exclude<SubscriptionKind, "account">, market: MarketRef): boolean {
-    return this.#frames.delete(_marketKey(kind, market));
+    const key = _marketKey(kind, market);
+    this.#ids.delete(key);
+    return this.#frames.delete(key);
   }
 
   /**
@@ -81,6 +88,7 @@ export class SubscriptionRegistry {
    */
   setAccount(accountId: string, frame: Uint8Array<ArrayBuffer>): void {
     this.#frames.set(`account:${accountId}`, frame);
+    this.#ids.set(`account:${accountId}`, { kind: "account", id: accountId });
   }
 
   /**
@@ -90,6 +98,7 @@ export class SubscriptionRegistry {
    * @returns Whether it was active.
    */
   deleteAccount(accountId: string): boolean {
+    this.#ids.delete(`account:${accountId}`);
     return this.#frames.delete(`account:${accountId}`);
   }
 
@@ -102,9 +111,44 @@ export class SubscriptionRegistry {
     return this.#frames.values();
   }
 
+  /**
+   * The subscriptions to replay with what each is about, in the order they were first made.
+   *
+   * @returns `{ kind, id, frame }` per subscription (`id`: the market or account id).
+   */
+  *entries(): IterableIterator<
+    { kind: SubscriptionKind; id: string; frame: Uint8Array<ArrayBuffer> }
+  > {
+    for (const [key, frame] of this.#frames) {
+      const { kind, id } = this.#ids.get(key)!;
+      yield { kind, id, frame };
+    }
+  }
+
+  /**
+   * Forgets every subscription of a kind to a market id (whatever its exchange and contract) or
+   * an account id: what a refusal, which names only that id, takes back.
+   *
+   * @param kind The kind.
+   * @param id The market or account id.
+   * @returns Whether any was active.
+   */
+  forget(kind: SubscriptionKind, id: string): boolean {
+    let found = false;
+    for (const [key, entry] of this.#ids) {
+      if (entry.kind === kind && entry.id === id) {
+        this.#ids.delete(key);
+        this.#frames.delete(key);
+        found = true;
+      }
+    }
+    return found;
+  }
+
   /** Forgets every subscription. */
   clear(): void {
     this.#frames.clear();
+    this.#ids.clear();
   }
 }
 

@@ -59,3 +59,122 @@ export interface WebSocketLike {
 
 /** A `WebSocket` constructor, e.g. `globalThis.WebSocket` or a test fake. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/**
+ * Forgets a socket at once: every handler is detached and the close handshake is started but
+ * never waited for, so a peer that never answers it (half-open) holds nothing of the client.
+ * Where the socket can be aborted (`terminate()`, e.g. Bun), it is; the WHATWG `WebSocket`
+ * has no abort, so elsewhere (Deno) the runtime keeps that socket until the peer or the OS
+ * ends it.
+ *
+ * @param ws The socket.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { abandonSocket, type WebSocketLike } from "./web_socket_like.ts";
+ *
+ * const closes: number[] = [];
+ * const ws: WebSocketLike = {
+ *   binaryType: "arraybuffer", readyState: 1, send() {}, close: (code = 0) => void closes.push(code),
+ *   onopen: null, onmessage: () => {}, onclose: null, onerror: null,
+ * };
+ * abandonSocket(ws);
+ * assert.equal(ws.onmessage, null);
+ * assert.deepEqual(closes, [1000]);
+ * ```
+ */
+export function abandonSocket(ws: WebSocketLike): void {
+  ws.onopen = null;
+  ws.onmessage = null;
+  ws.onerror = null;
+  ws.onclose = null;
+  if (ws.readyState < 2) {
+    try {
+      ws.close(1000);
+    } catch {
+      // Already closing or unusable: nothing more to do.
+    }
+  }
+  if (typeof ws.terminate === "function") {
+    try {
+      ws.terminate();
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** The events of one socket, as `openSocket` delivers them. */
+export interface SocketHandlers {
+  /** The handshake completed. */
+  open(): void;
+  /**
+   * A frame arrived.
+   *
+   * @param data The frame data.
+   */
+  message(data: unknown): void;
+  /** The socket failed. */
+  error(): void;
+  /**
+   * The socket closed.
+   *
+   * @param code The close code.
+   * @param reason The close reason.
+   */
+  close(code: number, reason: string): void;
+}
+
+/**
+ * Creates a socket in binary (`arraybuffer`) mode and attaches its handlers before anything else
+ * runs, so no event can be missed: some runtimes run queued microtasks inside other calls (Deno's
+ * `setTimeout` does under `deno test`), and a socket that opens in a microtask would otherwise
+ * open before anyone listens.
+ *
+ * @param WebSocket The constructor.
+ * @param url The URL.
+ * @param handlers The handlers.
+ * @returns The socket.
+ * @throws {Error} Whatever the constructor throws (e.g. `SyntaxError` for a bad URL).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openSocket, type WebSocketLike } from "./web_socket_like.ts";
+ *
+ * class OpensInAMicrotask implements WebSocketLike {
+ *   binaryType: BinaryType = "blob";
+ *   readyState = 0;
+ *   onopen: WebSocketLike["onopen"] = null;
+ *   onmessage: WebSocketLike["onmessage"] = null;
+ *   onclose: WebSocketLike["onclose"] = null;
+ *   onerror: WebSocketLike["onerror"] = null;
+ *   constructor(_url: string) {
+ *     queueMicrotask(() => { this.readyState = 1; this.onopen?.(new Event("open")); });
+ *   }
+ *   send(): void {}
+ *   close(): void {}
+ * }
+ * let opened = false;
+ * const ws = openSocket(OpensInAMicrotask, "ws://127.0.0.1:1/v1", {
+ *   open: () => (opened = true), message() {}, error() {}, close() {},
+ * });
+ * await Promise.resolve();
+ * assert.equal(ws.binaryType, "arraybuffer");
+ * assert.ok(opened);
+ * ```
+ */
+export function openSocket(
+  WebSocket: WebSocketConstructor,
+  url: string,
+  handlers: SocketHandlers,
+): WebSocketLike {
+  const ws = new WebSocket(url);
+  ws.onopen = () => handlers.open();
+  ws.onmessage = (event) => handlers.message(event.data);
+  ws.onerror = () => handlers.error();
+  ws.onclose = (event) => handlers.close(event.code, event.reason);
+  ws.binaryType = "arraybuffer";
+  return ws;
+}

@@ -314,22 +314,23 @@ const _ref = (a: _Market) => ({
 
 /** The runners of this module's step kinds. */
 export const MARKET_STEP_RUNNERS: Record<string, StepRunner> = {
-  subscribe_market: (args, context) => {
+  subscribe_market: async (args, context) => {
     const a = args as _Market & {
       buffer?: keyof typeof DEPTH_BUFFERS;
       depth?: keyof typeof DEPTH_LEVELS;
     };
-    _client(context, "subscribeMarket")({
+    // Resolves on the server's confirmation; a refusal fails the step with the server's reason.
+    await _client(context, "subscribeMarket")({
       ..._ref(a),
       ...(a.buffer && { buffer: DEPTH_BUFFERS[a.buffer] }),
       ...(a.depth && { depthLevels: DEPTH_LEVELS[a.depth] }),
-    });
-    return Promise.resolve(`subscribed to ${a.market}`);
+    }, { signal: context.signal });
+    return `subscribed to ${a.market}`;
   },
-  subscribe_market_by_order: (args, context) => {
+  subscribe_market_by_order: async (args, context) => {
     const a = args as _Market;
-    _client(context, "subscribeMarketByOrder")(_ref(a));
-    return Promise.resolve(`subscribed to ${a.market} (by order)`);
+    await _client(context, "subscribeMarketByOrder")(_ref(a), { signal: context.signal });
+    return `subscribed to ${a.market} (by order)`;
   },
   unsubscribe_market: (args, context) => {
     const a = args as _Market & { by_order?: boolean };
@@ -337,7 +338,7 @@ export const MARKET_STEP_RUNNERS: Record<string, StepRunner> = {
     else _client(context, "unsubscribeMarket")(_ref(a));
     return Promise.resolve(`unsubscribed from ${a.market}${a.by_order ? " (by order)" : ""}`);
   },
-  subscribe_accounts: (args, context) => {
+  subscribe_accounts: async (args, context) => {
     const a = (typeof args === "string" || Array.isArray(args) ? { accounts: args } : args) as {
       accounts?: "all" | string[];
       upl_mode?: "none" | "average";
@@ -349,14 +350,14 @@ export const MARKET_STEP_RUNNERS: Record<string, StepRunner> = {
       throw new TypeError("Cannot subscribe to accounts as the session has none");
     }
     const subscribe = _client(context, "subscribeAccount");
-    for (const accountId of ids) {
+    await Promise.all(ids.map((accountId) =>
       subscribe({
         accountId,
         ...(a.upl_mode &&
           { uplMode: a.upl_mode === "average" ? UPLMode.UPL_MODE_AVERAGE : UPLMode.UPL_MODE_NONE }),
-      });
-    }
-    return Promise.resolve(`subscribed to ${ids.join(", ")}`);
+      }, { signal: context.signal })
+    ));
+    return `subscribed to ${ids.join(", ")}`;
   },
   expect: (args, context) => _messageStep(args as Parameters<typeof _messageStep>[0], context),
   capture: (args, context) => _messageStep(args as Parameters<typeof _messageStep>[0], context),

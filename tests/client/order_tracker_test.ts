@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import {
   AuthTokenError,
   OrderBatchRejectedError,
+  OrderOutcomeUnknownError,
   OrderRejectedError,
   RequestTimeoutError,
 } from "../../lib/client/errors.ts";
@@ -58,16 +59,13 @@ describe("OrderTracker", () => {
     assert.equal(((await second) as { change: number }[])[0]?.change, OrderChange.PULL_REJECTED);
   });
 
-  it("matches a failure by tag_cl_ord_id, else the oldest submission on its account and market", async () => {
+  it("matches a failure by tag_cl_ord_id, else the only order waiting on its account and market", async () => {
     const { tracker } = setup();
     const a = settled(
       tracker.track({ operation: "submitOrder", keys: ["tag:a"], submission: SUB }),
     );
     const b = settled(
       tracker.track({ operation: "submitOrder", keys: ["tag:b"], submission: SUB }),
-    );
-    const c = settled(
-      tracker.track({ operation: "submitOrder", keys: ["tag:c"], submission: SUB }),
     );
     const elsewhere = settled(
       tracker.track({
@@ -77,20 +75,39 @@ describe("OrderTracker", () => {
       }),
     );
     tracker.onOrderUpdate(failed({ tagClOrdId: "b", statusDetail: "by tag" }));
-    tracker.onOrderUpdate(update("ua", "a")); // a is answered: the next tagless failure skips it
-    tracker.onOrderUpdate(failed({ statusDetail: "oldest" }));
-    const [ra, rb, rc] = [await a, await b, await c];
-    assert.ok("v" in ra);
+    tracker.onOrderUpdate(failed({ tagClOrdId: "someone-else", statusDetail: "not ours" }));
+    tracker.onOrderUpdate(failed({ statusDetail: "only" })); // a is the only one left on A1/M1
+    const [ra, rb] = [await a, await b];
+    assert.ok("e" in ra && ra.e instanceof OrderRejectedError && ra.e.detail === "only");
     assert.ok("e" in rb && rb.e instanceof OrderRejectedError && rb.e.detail === "by tag");
-    assert.ok("e" in rc && rc.e instanceof OrderRejectedError && rc.e.detail === "oldest");
     assert.equal(tracker.size, 1, "the other account's order still waits");
     // Neither a non-submission change nor an unknown account/market matches it.
     tracker.onOrderUpdate(failed({ accountId: "A2", change: OrderChange.REVISION_REJECTED }));
     tracker.onOrderUpdate(failed({ accountId: "A3" }));
     assert.equal(tracker.size, 1);
-    tracker.onOrderUpdate(failed({ accountId: "A2", statusDetail: "there" }));
+    tracker.onOrderUpdate(
+      failed({ accountId: "A2", change: OrderChange.FAILED, statusDetail: "there" }),
+    );
     const rd = await elsewhere;
     assert.ok("e" in rd && rd.e instanceof OrderRejectedError && rd.e.detail === "there");
+  });
+
+  it("reports an untagged failure that several waiting orders could own as outcome unknown", async () => {
+    const { tracker } = setup();
+    const a = settled(
+      tracker.track({ operation: "submitOrder", keys: ["tag:a"], submission: SUB }),
+    );
+    const b = settled(
+      tracker.track({ operation: "submitOrder", keys: ["tag:b", "tag:c"], submission: SUB }),
+    );
+    tracker.onOrderUpdate(failed({ statusDetail: "whose?" }));
+    const [ra, rb] = [await a, await b];
+    assert.ok("e" in ra && ra.e instanceof OrderOutcomeUnknownError);
+    assert.deepEqual(ra.e.tags, ["a"]);
+    assert.ok("e" in rb && rb.e instanceof OrderOutcomeUnknownError);
+    assert.deepEqual(rb.e.tags, ["b", "c"]);
+    assert.equal(rb.e.update.statusDetail, "whose?");
+    assert.equal(tracker.size, 0);
   });
 
   it("rejects a multi-order submission once every order has its first answer", async () => {
@@ -99,7 +116,7 @@ describe("OrderTracker", () => {
     const p = settled(
       tracker.track({ operation: "submitOrder", keys: ["tag:a", "tag:b"], submission: SUB }),
     ).finally(() => (done = true));
-    tracker.onOrderUpdate(failed({ uniqueId: "fa", statusDetail: "no" }));
+    tracker.onOrderUpdate(failed({ uniqueId: "fa", tagClOrdId: "a", statusDetail: "no" }));
     await Promise.resolve();
     assert.equal(done, false);
     tracker.onOrderUpdate(update("ub", "b"));
@@ -107,6 +124,7 @@ describe("OrderTracker", () => {
     assert.ok("e" in r && r.e instanceof OrderRejectedError);
     assert.equal(r.e.operation, "submitOrder");
     assert.deepEqual(r.e.updates.map((u) => u.uniqueId), ["fa", "ub"]);
+    assert.deepEqual(r.e.tags, ["a", "b"]);
   });
 
   it("resolves revisions and pulls with their OrderUpdateFailed", async () => {

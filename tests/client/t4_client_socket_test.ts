@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { LoginError } from "../../lib/client/errors.ts";
+import { ClientClosedError, LoginError } from "../../lib/client/errors.ts";
 import type { StatusEvent } from "../../lib/client/status_event.ts";
 import { T4Client, type T4ClientOptions } from "../../lib/client/t4_client.ts";
 import { type Transport, TRANSPORTS } from "../../lib/client/transport.ts";
@@ -216,8 +216,11 @@ function suite(): void {
     try {
       const { client: c, events } = client(s.server.url);
       await c.connect();
-      c.subscribeMarket({ exchangeId: "CME_Eq", contractId: "ES", marketId: "ESZ6" });
-      c.subscribeAccount({ accountId: "A1" });
+      // This server never answers a subscription: both wait (and are replayed) until the close.
+      const waiting = [
+        c.subscribeMarket({ exchangeId: "CME_Eq", contractId: "ES", marketId: "ESZ6" }),
+        c.subscribeAccount({ accountId: "A1" }),
+      ].map((p) => p.catch((e: unknown) => e));
       await until("two subscriptions", () => s.conns[0]!.messages.length >= 3);
       s.conns[0]!.conn.terminate();
       await until(
@@ -234,6 +237,7 @@ function suite(): void {
       const r = events.find((e) => e.type === "reconnected");
       assert.equal(r?.type === "reconnected" && r.resubscribed, 2);
       await c.close();
+      for (const e of await Promise.all(waiting)) assert.ok(e instanceof ClientClosedError);
     } finally {
       await s.server.stop();
     }

@@ -3,73 +3,23 @@ import { describe, it } from "node:test";
 import {
   ClientClosedError,
   ConnectionError,
-  ConnectionLostError,
   InsecureUrlError,
   LoginError,
   LoginTimeoutError,
-  NotConnectedError,
-  OrderBatchRejectedError,
-  OrderRejectedError,
-  RequestTimeoutError,
 } from "../../lib/client/errors.ts";
 import type { StatusEvent } from "../../lib/client/status_event.ts";
-import { T4Client, type T4ClientOptions } from "../../lib/client/t4_client.ts";
-import type { ServerMessageInit } from "../../lib/protocol/frame_codec.ts";
-import {
-  DepthBuffer,
-  DepthLevels,
-  LoginResult,
-  OrderChange,
-  OrderStatus,
-} from "../../lib/protocol/proto.ts";
+import { T4Client } from "../../lib/client/t4_client.ts";
+import { DepthBuffer, DepthLevels, LoginResult } from "../../lib/protocol/proto.ts";
 import { FakeClock } from "../../lib/runtime/clock.ts";
 import { FakeNetwork, FakeSocket } from "../_support/fake_websocket.ts";
-import { goldenBytes } from "../_support/fixtures.ts";
-
-// Wednesday 2026-11-25 12:00 UTC: outside the default maintenance window.
-const WEDNESDAY = Date.parse("2026-11-25T12:00:00Z");
-const MARKET = { exchangeId: "CME_Eq", contractId: "ES", marketId: "XCME_Eq ES (Z26)" };
-
-function setup(options: Partial<T4ClientOptions> = {}, start = WEDNESDAY) {
-  const clock = new FakeClock(start);
-  const net = new FakeNetwork();
-  const client = new T4Client({
-    url: "wss://t4.test/v1",
-    auth: { apiKey: "test-api-key" },
-    clock,
-    WebSocket: net.WebSocket,
-    random: () => 0.5,
-    heartbeatMs: 1000,
-    ...options,
-  });
-  const events: StatusEvent[] = [];
-  client.onStatus((e) => events.push(e));
-  const types = () => events.map((e) => e.type).filter((t) => !t.startsWith("heartbeat"));
-  return { clock, net, client, events, types };
-}
-
-async function connected(options: Partial<T4ClientOptions> = {}, start = WEDNESDAY) {
-  const t = setup(options, start);
-  const session = t.client.connect();
-  t.net.last.open();
-  t.net.last.login();
-  await session;
-  return t;
-}
-
-/** Lets the client open its next socket after a backoff, and logs it in. */
-async function relogin(
-  t: { clock: FakeClock; net: FakeNetwork },
-  waitMs: number,
-): Promise<FakeSocket> {
-  const before = t.net.sockets.length;
-  await t.clock.advance(waitMs);
-  assert.equal(t.net.sockets.length, before + 1, "a new socket was opened");
-  t.net.last.open();
-  t.net.last.login(LoginResult.SUCCESS, `sess-${before + 1}`);
-  await t.clock.advance(0);
-  return t.net.last;
-}
+import {
+  connected,
+  MARKET,
+  relogin,
+  setup,
+  subscribedMarket,
+  WEDNESDAY,
+} from "../_support/client_harness.ts";
 
 describe("T4Client connect", () => {
   it("logs in with binary frames and resolves with the session", async () => {
@@ -213,7 +163,7 @@ describe("T4Client heartbeat and dead peer", () => {
     const ws = t.net.last;
     const beat = () => ws.reply({ payload: { case: "heartbeat", value: { timestamp: 1n } } });
     await t.clock.advance(500);
-    t.client.subscribeMarket(MARKET); // a send at +500 postpones the heartbeat to +1500
+    void t.client.subscribeMarket(MARKET); // a send at +500 postpones the heartbeat to +1500
     await t.clock.advance(400);
     beat();
     await t.clock.advance(599);
@@ -236,6 +186,7 @@ describe("T4Client heartbeat and dead peer", () => {
     assert.equal(t.events.filter((e) => e.type === "heartbeat_sent").length, 6);
     assert.equal(t.events.filter((e) => e.type === "heartbeat_received").length, 12);
     assert.ok(!t.events.some((e) => e.type === "stale" || e.type === "disconnected"));
+    ws.reply({ payload: { case: "marketDetails", value: { marketId: MARKET.marketId } } });
     await t.client.close();
   });
 
@@ -319,18 +270,27 @@ describe("T4Client reconnect", () => {
     await t.client.close();
   });
 
-  it("replays every active subscription with identical frames after re-login", async () => {
+  it("replays every confirmed subscription with identical frames after re-login", async () => {
     const t = await connected();
     const first = t.net.last;
-    t.client.subscribeMarket({
+    await subscribedMarket(t, {
       ...MARKET,
       buffer: DepthBuffer.FAST_SMART,
       depthLevels: DepthLevels.ALL,
     });
-    t.client.subscribeMarket({ ...MARKET, marketId: "other" });
-    t.client.subscribeMarketByOrder(MARKET);
-    t.client.subscribeAccount({ accountId: "acct-1" });
-    t.client.subscribeAccount({ accountId: "acct-2" });
+    await subscribedMarket(t, { ...MARKET, marketId: "other" });
+    const byOrder = t.client.subscribeMarketByOrder(MARKET);
+    first.reply({
+      payload: { case: "marketByOrderSnapshot", value: { marketId: MARKET.marketId } },
+    });
+    await byOrder;
+    const accounts = [
+      t.client.subscribeAccount({ accountId: "acct-1" }),
+      t.client.subscribeAccount({ accountId: "acct-2" }),
+    ];
+    first.reply({ payload: { case: "accountSubscribeResponse", value: { success: true } } });
+    first.reply({ payload: { case: "accountSubscribeResponse", value: { success: true } } });
+    await Promise.all(accounts);
     t.client.unsubscribeAccount("acct-2");
     t.client.unsubscribeMarket({ ...MARKET, marketId: "other" });
     assert.equal(t.client.subscriptionCount, 3);
@@ -347,11 +307,7 @@ describe("T4Client reconnect", () => {
     const r = t.events.find((e) => e.type === "reconnected");
     assert.deepEqual(
       r?.type === "reconnected" && [r.attempt, r.resubscribed, r.session.sessionId],
-      [
-        1,
-        3,
-        "sess-2",
-      ],
+      [1, 3, "sess-2"],
     );
     await t.client.close();
   });
@@ -466,13 +422,14 @@ describe("T4Client frames and handlers", () => {
 
   it("closes idempotently, leaves no timer and closes the socket", async () => {
     const t = await connected();
-    t.client.subscribeMarket(MARKET);
+    const waiting = t.client.subscribeMarket(MARKET);
     await Promise.all([t.client.close(), t.client.close()]);
     await t.client.close();
+    await assert.rejects(waiting, ClientClosedError);
     assert.equal(t.clock.pending, 0);
     assert.equal(t.net.last.readyState, 3);
     assert.equal(t.events.filter((e) => e.type === "closed").length, 1);
-    assert.throws(() => t.client.subscribeMarket(MARKET), ClientClosedError);
+    await assert.rejects(t.client.subscribeMarket(MARKET), ClientClosedError);
   });
 
   it("closes when the signal aborts", async () => {
@@ -481,284 +438,6 @@ describe("T4Client frames and handlers", () => {
     controller.abort();
     assert.equal(t.client.state, "closed");
     assert.equal(t.types().at(-1), "closed");
-  });
-});
-
-describe("T4Client requests", () => {
-  const ORDER = {
-    accountId: "A1",
-    marketId: "M1",
-    orders: [{ volume: 1 }, { volume: 2, tag: "mine" }],
-  };
-
-  it("rejects requests made while disconnected and sends nothing", async () => {
-    const t = await connected();
-    t.net.last.drop();
-    assert.throws(() => t.client.subscribeMarket(MARKET), NotConnectedError);
-    await assert.rejects(t.client.submitOrder(ORDER), NotConnectedError);
-    await assert.rejects(t.client.pullOrder({ pulls: [{ uniqueId: "u" }] }), NotConnectedError);
-    await assert.rejects(t.client.requestAuthToken(), NotConnectedError);
-    const second = await relogin(t, 250);
-    assert.deepEqual(second.cases(), ["loginRequest"], "nothing was queued or replayed");
-    assert.equal(t.client.subscriptionCount, 0);
-    await t.client.close();
-  });
-
-  it("correlates submitOrder updates by tag", async () => {
-    const t = await connected();
-    const ws = t.net.last;
-    const pending = t.client.submitOrder(ORDER);
-    const sent = ws.messages().at(-1)!;
-    assert.ok(sent.payload.case === "orderSubmit");
-    const [tag1, tag2] = sent.payload.value.orders.map((o) => o.tag!);
-    assert.match(tag1!, /^t4f/);
-    assert.equal(tag2, "mine");
-    ws.reply({ payload: { case: "orderUpdate", value: { uniqueId: "other", tag: "unrelated" } } });
-    ws.reply({
-      payload: {
-        case: "orderUpdateMulti",
-        value: {
-          updates: [{ payload: { case: "orderUpdate", value: { uniqueId: "u2", tag: "mine" } } }],
-        },
-      },
-    });
-    ws.reply({ payload: { case: "orderUpdateStatus", value: { uniqueId: "u1", tag: tag1! } } });
-    const updates = await pending;
-    assert.deepEqual(updates.map((u) => u.uniqueId), ["u1", "u2"]);
-    await t.client.close();
-  });
-
-  it("correlates revise and pull by unique id and change", async () => {
-    const t = await connected();
-    const ws = t.net.last;
-    const revise = t.client.reviseOrder({ revisions: [{ uniqueId: "u1", volume: 3 }] });
-    const pull = t.client.pullOrder({ pulls: [{ uniqueId: "u1" }] });
-    ws.reply({
-      payload: { case: "orderUpdate", value: { uniqueId: "u1", change: OrderChange.TRADE } },
-    });
-    ws.reply({
-      payload: { case: "orderUpdate", value: { uniqueId: "u1", change: OrderChange.PULL_SUCCESS } },
-    });
-    ws.reply({
-      payload: {
-        case: "orderUpdate",
-        value: { uniqueId: "u1", change: OrderChange.REVISION_SUCCESS },
-      },
-    });
-    assert.equal((await pull)[0]?.change, OrderChange.PULL_SUCCESS);
-    assert.equal((await revise)[0]?.change, OrderChange.REVISION_SUCCESS);
-    await t.client.close();
-  });
-
-  it("resolves batches on acknowledge and rejects on OrderBatchReject", async () => {
-    const t = await connected();
-    const ws = t.net.last;
-    const ok = t.client.submitBatch({ batchId: "b1", submissions: [ORDER] });
-    const bad = t.client.submitBatch({ submissions: [ORDER] });
-    const badId = ws.messages().at(-1)!;
-    assert.ok(badId.payload.case === "orderBatch");
-    ws.reply({
-      payload: {
-        case: "orderBatchAcknowledge",
-        value: { batchId: "b1", accepted: [{ uniqueId: ["x"] }] },
-      },
-    });
-    ws.reply({
-      payload: {
-        case: "orderBatchReject",
-        value: { batchId: badId.payload.value.batchId!, reason: "risk" },
-      },
-    });
-    assert.deepEqual((await ok).accepted[0]?.uniqueId, ["x"]);
-    const error = await bad.then(() => undefined, (e) => e);
-    assert.ok(error instanceof OrderBatchRejectedError);
-    assert.equal(error.reason, "risk");
-    await t.client.close();
-  });
-
-  it("rejects waiting orders with ConnectionLostError on a drop and never replays them", async () => {
-    const t = await connected();
-    const pending = t.client.submitOrder(ORDER).then(() => undefined, (e) => e);
-    t.net.last.drop();
-    assert.ok((await pending) instanceof ConnectionLostError);
-    const second = await relogin(t, 250);
-    assert.deepEqual(second.cases(), ["loginRequest"]);
-    await t.client.close();
-  });
-
-  it("times out requests with RequestTimeoutError", async () => {
-    const t = await connected({ requestTimeoutMs: 5000, heartbeatMs: 60_000 });
-    const pending = t.client.pullOrder({ pulls: [{ uniqueId: "u" }] }).then(
-      () => undefined,
-      (e) => e,
-    );
-    await t.clock.advance(5000);
-    assert.ok((await pending) instanceof RequestTimeoutError);
-    await t.client.close();
-  });
-
-  it("correlates and caches authentication tokens until shortly before expiry", async () => {
-    const t = await connected({ tokenRefreshMarginMs: 60_000, heartbeatMs: 600_000 });
-    const ws = t.net.last;
-    const answer = () => {
-      const req = ws.messages().at(-1)!;
-      assert.ok(req.payload.case === "authenticationTokenRequest");
-      const expires = t.clock.now() + 600_000;
-      ws.reply({
-        payload: {
-          case: "authenticationToken",
-          value: {
-            requestId: req.payload.value.requestId,
-            token: "jwt-secret",
-            expireTime: { seconds: BigInt(Math.floor(expires / 1000)), nanos: 0 },
-          },
-        },
-      });
-    };
-    const first = t.client.requestAuthToken();
-    const same = t.client.requestAuthToken();
-    answer();
-    const token = await first;
-    assert.equal(await same, token);
-    assert.equal(token.reveal(), "jwt-secret");
-    assert.equal(await t.client.requestAuthToken(), token, "cached");
-    const count = () => ws.cases().filter((c) => c === "authenticationTokenRequest").length;
-    assert.equal(count(), 1);
-    await t.clock.advance(540_000);
-    const renewed = t.client.requestAuthToken();
-    answer();
-    assert.notEqual(await renewed, token);
-    assert.equal(count(), 2);
-    await t.client.close();
-  });
-});
-
-describe("T4Client rejected orders", () => {
-  // The golden OrderUpdateFailed: ACC-1001, "XCME_Eq ES (Z25)", SUBMISSION_RISK_REJECTED, no tag.
-  const GOLDEN = { accountId: "ACC-1001", marketId: "XCME_Eq ES (Z25)" };
-  const failed = (value: Record<string, unknown>): ServerMessageInit => ({
-    payload: {
-      case: "orderUpdateFailed",
-      value: {
-        ...GOLDEN,
-        change: OrderChange.SUBMISSION_REJECTED,
-        status: OrderStatus.REJECTED,
-        ...value,
-      },
-    },
-  });
-  const sentTags = (ws: FakeSocket) =>
-    ws.messages().flatMap((m) => m.payload.case === "orderSubmit" ? m.payload.value.orders : [])
-      .map((o) => o.tag!);
-  const outcome = (p: Promise<unknown>) => p.then((v) => ({ v }), (e: unknown) => ({ e }));
-
-  it("rejects at once with OrderRejectedError on the golden tagless OrderUpdateFailed", async () => {
-    const t = await connected({ requestTimeoutMs: 60_000, heartbeatMs: 600_000 });
-    const timers = t.clock.pending;
-    const pending = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 1 }] }));
-    t.net.last.raw(goldenBytes("server_order_update_failed").slice().buffer);
-    await t.clock.advance(0);
-    const { e } = (await pending) as { e: unknown };
-    assert.ok(e instanceof OrderRejectedError, String(e));
-    assert.equal(e.operation, "submitOrder");
-    assert.equal(e.uniqueId, "ORD-000002");
-    assert.equal(e.detail, "Insufficient margin");
-    assert.equal(e.change, "SUBMISSION_RISK_REJECTED");
-    assert.equal(e.update.status, OrderStatus.REJECTED);
-    assert.deepEqual(e.updates, [e.update]);
-    assert.equal(
-      e.message,
-      "Cannot submitOrder as order ORD-000002 was rejected: Insufficient margin (SUBMISSION_RISK_REJECTED)",
-    );
-    assert.equal(t.clock.pending, timers, "the request timeout was cancelled");
-    await t.client.close();
-  });
-
-  it("matches by tag_cl_ord_id first, whatever the order of the submissions", async () => {
-    const t = await connected({ heartbeatMs: 600_000 });
-    const ws = t.net.last;
-    const first = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 1 }] }));
-    const second = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 2 }] }));
-    const [tag1, tag2] = sentTags(ws);
-    ws.reply(failed({ uniqueId: "x2", tagClOrdId: tag2, statusDetail: "too big" }));
-    ws.reply({ payload: { case: "orderUpdate", value: { uniqueId: "x1", tag: tag1! } } });
-    const a = await first;
-    const b = await second;
-    assert.deepEqual("v" in a && (a.v as { uniqueId: string }[]).map((u) => u.uniqueId), ["x1"]);
-    assert.ok("e" in b && b.e instanceof OrderRejectedError && b.e.detail === "too big");
-    await t.client.close();
-  });
-
-  it("matches a tagless submission failure to the oldest waiting order on that account and market", async () => {
-    const t = await connected({ heartbeatMs: 600_000 });
-    const ws = t.net.last;
-    const other = outcome(
-      t.client.submitOrder({ accountId: "ACC-2", marketId: GOLDEN.marketId, orders: [{}] }),
-    );
-    const oldest = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 1 }] }));
-    const newer = outcome(t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 2 }] }));
-    // A tag that is no waiting order's tag counts as none.
-    ws.reply(failed({ uniqueId: "f1", tagClOrdId: "someone-else", statusDetail: "first" }));
-    ws.reply(failed({ uniqueId: "f2", statusDetail: "second" }));
-    const a = await oldest;
-    const b = await newer;
-    assert.ok("e" in a && a.e instanceof OrderRejectedError && a.e.detail === "first");
-    assert.ok("e" in b && b.e instanceof OrderRejectedError && b.e.detail === "second");
-    // Not a submission change: never matched to a submission by account and market.
-    ws.reply(failed({
-      accountId: "ACC-2",
-      uniqueId: "r1",
-      change: OrderChange.REVISION_REJECTED,
-      statusDetail: "not mine",
-    }));
-    const [tag] = sentTags(ws);
-    ws.reply({ payload: { case: "orderUpdate", value: { uniqueId: "ok", tag: tag! } } });
-    const c = await other;
-    assert.deepEqual("v" in c && (c.v as { uniqueId: string }[]).map((u) => u.uniqueId), ["ok"]);
-    await t.client.close();
-  });
-
-  it("waits for every order of a submission and reports all first answers", async () => {
-    const t = await connected({ heartbeatMs: 600_000 });
-    const ws = t.net.last;
-    const pending = outcome(
-      t.client.submitOrder({ ...GOLDEN, orders: [{ volume: 1 }, { volume: 2 }, { volume: 3 }] }),
-    );
-    const [tag1, , tag3] = sentTags(ws);
-    ws.reply({ payload: { case: "orderUpdate", value: { uniqueId: "u1", tag: tag1! } } });
-    ws.reply({
-      payload: {
-        case: "orderUpdateMulti",
-        value: {
-          updates: [{
-            payload: {
-              case: "orderUpdateFailed",
-              value: { ...GOLDEN, change: OrderChange.SUBMISSION_REJECTED, statusDetail: "no" },
-            },
-          }],
-        },
-      },
-    });
-    let settled = false;
-    void pending.then(() => (settled = true));
-    await t.clock.advance(0);
-    assert.equal(settled, false, "the third order has no answer yet");
-    ws.reply({ payload: { case: "orderUpdateStatus", value: { uniqueId: "u3", tag: tag3! } } });
-    const { e } = (await pending) as { e: unknown };
-    assert.ok(e instanceof OrderRejectedError);
-    assert.equal(e.detail, "no");
-    assert.deepEqual(e.updates.map((u) => u.uniqueId), ["u1", "", "u3"]);
-    await t.client.close();
-  });
-
-  it("still resolves revise and pull with their OrderUpdateFailed", async () => {
-    const t = await connected({ heartbeatMs: 600_000 });
-    const ws = t.net.last;
-    const pull = t.client.pullOrder({ ...GOLDEN, pulls: [{ uniqueId: "u9" }] });
-    ws.reply(failed({ uniqueId: "u9", change: OrderChange.PULL_REJECTED, statusDetail: "gone" }));
-    const [answer] = await pull;
-    assert.equal(answer?.$typeName, "t4proto.v1.orderrouting.OrderUpdateFailed");
-    await t.client.close();
   });
 });
 
@@ -793,13 +472,14 @@ describe("T4Client close against a peer that never answers", () => {
     sockets[0]!.open();
     sockets[0]!.login();
     await session;
-    client.subscribeMarket(MARKET);
+    const waiting = client.subscribeMarket(MARKET).catch((e: unknown) => e);
     const ws = sockets[0]!;
     await client.close();
     assert.equal(client.state, "closed");
     assert.equal(clock.pending, 0);
     assert.deepEqual(ws.closeCalls, [{ code: 1000, reason: undefined }]);
     assert.equal(ws.terminated, 1, "aborted where the socket allows it");
+    assert.ok((await waiting) instanceof ClientClosedError);
     for (const handler of [ws.onopen, ws.onmessage, ws.onerror, ws.onclose]) {
       assert.equal(handler, null);
     }
