@@ -8,9 +8,9 @@
  * @module
  */
 
-import { type Clock, type TimerHandle } from "../runtime/clock.ts";
+import type { TimerHandle } from "../runtime/clock.ts";
 import { t4flowLogger } from "../runtime/logger.ts";
-import { type Credentials, redactSecrets } from "./credentials.ts";
+import { redactSecrets } from "./credentials.ts";
 import {
   ClientClosedError,
   ConnectionError,
@@ -22,7 +22,6 @@ import { HeartbeatMonitor } from "./heartbeat_monitor.ts";
 import { ReconnectPlan } from "./reconnect_plan.ts";
 import { type Session, sessionFromLoginResponse } from "./session.ts";
 import type { DisconnectReason, StatusEvent } from "./status_event.ts";
-import type { StatusFanout } from "./status_fanout.ts";
 import type { T4ClientState } from "./t4_client_types.ts";
 import type { ConnectionConfig, ConnectionPort } from "./connection_config.ts";
 import { abandonSocket, openSocket, type WebSocketLike } from "./web_socket_like.ts";

@@ -56,11 +56,19 @@ const _log = t4flowLogger("client");
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { ClientSubscriptions } from "./client_subscriptions.ts";
  * import { FrameDispatcher } from "./frame_dispatch.ts";
+ * import { OrderTracker } from "./order_tracker.ts";
  * import { encodeServerMessage } from "../protocol/frame_codec.ts";
+ * import { FakeClock } from "../runtime/clock.ts";
  *
- * const stats = { reconnects: 0, heartbeatsSent: 0, heartbeatsReceived: 0, frameErrors: 0, framesReceived: 0 };
- * const dispatcher = new FrameDispatcher({ stats, emit() {}, received() {}, loginResponse() {} } as never);
+ * const clock = new FakeClock(0);
+ * const dispatcher = new FrameDispatcher({
+ *   stats: { reconnects: 0, heartbeatsSent: 0, heartbeatsReceived: 0, frameErrors: 0, framesReceived: 0 },
+ *   clock, decode: {}, tracker: new OrderTracker(clock, 1000),
+ *   subscriptions: new ClientSubscriptions({ requireOpen() {}, send: () => true, emit() {} }, clock, 1000),
+ *   emit() {}, received() {}, loginResponse() {},
+ * });
  * const seen: string[] = [];
  * dispatcher.on("marketDetails", (details) => seen.push(details.marketId));
  * dispatcher.dispatch(encodeServerMessage({ payload: { case: "marketDetails", value: { marketId: "M1" } } }).slice().buffer);

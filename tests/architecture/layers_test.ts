@@ -115,7 +115,7 @@ test("Deno.* and Bun.* appear only in the runtime adapters", () => {
 
 test("the checks see what they are meant to see", () => {
   // A rule that matches nothing cannot fail: make sure the parser finds real imports and code.
-  assert.ok(graph.get("lib/client/t4_client.ts")?.includes("lib/protocol/frame_codec.ts"));
+  assert.ok(graph.get("lib/client/client_frame.ts")?.includes("lib/protocol/frame_codec.ts"));
   assert.equal(stripComments('/** import "./x.ts" */ const a = "Deno.x";', true), ' const a = "";');
   assert.ok(RUNTIME_ADAPTERS.test("lib/sim/ws_server_deno.ts"));
   assert.ok(!RUNTIME_ADAPTERS.test("lib/client/t4_client.ts"));

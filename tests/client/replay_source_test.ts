@@ -123,7 +123,7 @@ describe("ReplaySource", () => {
     const connected = client.connect();
     await clock.advance(10);
     await connected;
-    client.subscribeMarket(NQ);
+    const refused = client.subscribeMarket(NQ).then(() => "confirmed", (e: Error) => e.name);
     await clock.advance(10);
     assert.equal(mismatches.length, 1);
     assert.equal(source.mismatch, mismatches[0]);
@@ -137,6 +137,7 @@ describe("ReplaySource", () => {
     assert.equal(disconnected.code, 4000);
     assert.deepEqual(depths, []);
     await client.close();
+    assert.equal(await refused, "ClientClosedError", "never confirmed");
   });
 
   it("answers heartbeats after the last entry so a long hold stays connected", async () => {
