@@ -474,7 +474,9 @@ export async function runWorkflow(
         duration_ms: report.duration_ms,
         ...(detail && { detail: redact(detail) }),
       });
-    } catch (error) {
+    } catch (thrown) {
+      // A frame the recording does not contain is why the step failed, whatever it saw next.
+      const error = options.replay?.mismatch ?? thrown;
       const interrupted = controller.signal.aborted;
       const reportError = interrupted ? undefined : _reportError(error, redact);
       const report: StepReport = {
