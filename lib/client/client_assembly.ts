@@ -100,9 +100,7 @@ export function assembleClient(options: T4ClientOptions, onClosed: () => void): 
     displayUrl: endpoint.displayUrl,
     credentials: new Credentials(options.auth),
     clock,
-    WebSocket: options.recorder
-      ? options.recorder.wrap(transport.WebSocket)
-      : transport.WebSocket,
+    WebSocket: options.recorder ? options.recorder.wrap(transport.WebSocket) : transport.WebSocket,
     backoff: options.reconnect === false ? undefined : new Backoff(options.reconnect ?? {}, random),
     maintenance: options.maintenance === false
       ? undefined
