@@ -1,12 +1,15 @@
 /**
- * Prints run events: one line per step with status and duration (live progress on a terminal),
- * or JSON lines with `--json`.
+ * Prints run events: one line per step with status and duration (live progress and colours on a
+ * terminal), or JSON lines with `--json`. Text from the server, the environment or variables is
+ * printed with its control characters escaped, so it cannot move the cursor or fake a line.
  *
  * @module
  */
 
 import { formatDuration } from "../workflow/duration.ts";
 import type { RunEvent } from "../workflow/run_report.ts";
+import { escapeControl } from "../workflow/safe_text.ts";
+import { cliColors } from "./cli_colors.ts";
 import type { CliIo } from "./cli_io.ts";
 
 /**
@@ -29,6 +32,8 @@ import type { CliIo } from "./cli_io.ts";
  */
 export function runEventPrinter(io: CliIo, json: boolean): (event: RunEvent) => void {
   if (json) return (event) => io.stdout(`${JSON.stringify(event)}\n`);
+  const c = cliColors(io);
+  const safe = escapeControl;
   let progressShown = false;
   const clearProgress = () => {
     if (progressShown) io.stdout("\r\x1b[2K");
@@ -37,11 +42,11 @@ export function runEventPrinter(io: CliIo, json: boolean): (event: RunEvent) => 
   return (event) => {
     switch (event.type) {
       case "run_started":
-        io.stdout(`▶ ${event.workflow} → ${event.target}\n`);
+        io.stdout(`▶ ${safe(event.workflow)} → ${safe(event.target)}\n`);
         break;
       case "step_started":
         if (io.isTTY) {
-          io.stdout(`  … ${event.name}`);
+          io.stdout(`  … ${safe(event.name)}`);
           progressShown = true;
         }
         break;
@@ -49,7 +54,7 @@ export function runEventPrinter(io: CliIo, json: boolean): (event: RunEvent) => 
         if (!io.isTTY) break;
         clearProgress();
         io.stdout(
-          `  … ${event.name}  ${formatDuration(event.elapsed_ms)} / ${
+          `  … ${safe(event.name)}  ${formatDuration(event.elapsed_ms)} / ${
             formatDuration(event.total_ms)
           }` +
             `  heartbeats ${event.counts.heartbeats_sent} sent, ${event.counts.heartbeats_received} received` +
@@ -59,14 +64,18 @@ export function runEventPrinter(io: CliIo, json: boolean): (event: RunEvent) => 
         break;
       case "step_finished": {
         clearProgress();
-        const mark = event.status === "succeeded" ? "✓" : event.status === "skipped" ? "-" : "✗";
+        const mark = event.status === "succeeded"
+          ? c.green("✓")
+          : event.status === "skipped"
+          ? c.dim("-")
+          : c.red("✗");
         const tail = event.error
-          ? `  ${event.error.message}`
+          ? `  ${c.red(safe(event.error.message))}`
           : event.detail
-          ? `  ${event.detail}`
+          ? `  ${safe(event.detail)}`
           : "";
         io.stdout(
-          `  ${mark} ${event.name}  ${formatDuration(event.duration_ms)}${
+          `  ${mark} ${safe(event.name)}  ${c.dim(formatDuration(event.duration_ms))}${
             event.status === "interrupted" ? "  interrupted" : ""
           }${tail}\n`,
         );
@@ -93,36 +102,43 @@ export function runEventPrinter(io: CliIo, json: boolean): (event: RunEvent) => 
         }
         if (line) {
           clearProgress();
-          io.stdout(`  ! ${line}\n`);
+          io.stdout(`  ${c.yellow("!")} ${safe(line)}\n`);
         }
         break;
       }
       case "watch":
         clearProgress();
-        io.stdout(`  ! watch ${event.name}: ${event.detail}\n`);
+        io.stdout(`  ${c.yellow("!")} ${safe(`watch ${event.name}: ${event.detail}`)}\n`);
         break;
       case "alert":
         clearProgress();
         io.stdout(
-          `  ⚑ alert (${event.on}) sent to ${
-            event.sinks.map((s) => s.ok ? s.sink : `${s.sink} (failed: ${s.error})`).join(", ")
+          `  ${c.yellow("⚑")} ${
+            safe(
+              `alert (${event.on}) sent to ${
+                event.sinks.map((s) => s.ok ? s.sink : `${s.sink} (failed: ${s.error})`).join(", ")
+              }`,
+            )
           }\n`,
         );
         break;
       case "run_finished": {
         clearProgress();
-        const c = event.counts;
-        const mark = event.status === "succeeded" ? "✔" : "✘";
+        const n = event.counts;
+        const ok = event.status === "succeeded";
+        const paint = ok ? c.green : c.red;
         io.stdout(
-          `${mark} ${event.status} in ${
+          `${paint(c.bold(`${ok ? "✔" : "✘"} ${event.status}`))} in ${
             formatDuration(event.duration_ms)
-          } (exit ${event.exit_code})${event.reason ? `: ${event.reason}` : ""}` +
-            ` · reconnects ${c.reconnects}${
-              c.disconnects > 0
-                ? ` · disconnects ${c.disconnects} (down ${formatDuration(c.downtime_ms ?? 0)})`
-                : ""
-            } · heartbeats ${c.heartbeats_sent} sent / ${c.heartbeats_received} received` +
-            ` · frame errors ${c.frame_errors}\n`,
+          } (exit ${event.exit_code})${event.reason ? `: ${safe(event.reason)}` : ""}` +
+            c.dim(
+              ` · reconnects ${n.reconnects}${
+                n.disconnects > 0
+                  ? ` · disconnects ${n.disconnects} (down ${formatDuration(n.downtime_ms ?? 0)})`
+                  : ""
+              } · heartbeats ${n.heartbeats_sent} sent / ${n.heartbeats_received} received` +
+                ` · frame errors ${n.frame_errors}`,
+            ) + "\n",
         );
         break;
       }

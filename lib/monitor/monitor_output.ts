@@ -6,6 +6,7 @@
  * @module
  */
 
+import { escapeControl } from "../workflow/safe_text.ts";
 import { formatDuration } from "../workflow/duration.ts";
 import type { RunReport } from "../workflow/run_report.ts";
 import type { AlertNotification } from "./alert_state.ts";
@@ -46,7 +47,7 @@ export function formatMonitorEvent(event: MonitorEvent, json: boolean): string {
           : ""
       }\n`;
     case "warning":
-      return `monitor: warning: ${event.warning.message}\n`;
+      return `monitor: warning: ${escapeControl(event.warning.message)}\n`;
     case "run": {
       const parts = [`monitor: run at ${_iso(event.at)} ${event.outcome} (exit ${event.exitCode})`];
       if (event.notification) parts.push(`${event.notification.kind} notice sent`);

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { escapeControl } from "./safe_text.ts";
 import { spawn } from "node:child_process";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -37,7 +38,7 @@ export interface AlertIo {
 }
 
 /**
- * Renders a message template.
+ * Renders a message template. Control characters in the values are escaped (`\e`, `\n`, ...).
  *
  * @param template Text with `{{ name }}` references.
  * @param variables The values.
@@ -54,7 +55,8 @@ export interface AlertIo {
 export function renderTemplate(template: string, variables: AlertVariables): string {
   return template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_, name: string) => {
     const value = variables[name];
-    return value === undefined ? "" : String(value);
+    // Values come from the server and from variables: their control characters stay visible.
+    return value === undefined ? "" : escapeControl(String(value));
   });
 }
 
@@ -189,10 +191,10 @@ export class AlertDispatcher {
     try {
       switch (sink.kind) {
         case "stderr":
-          this.#io.stderr(`alert: ${message}\n`);
+          this.#io.stderr(`alert: ${escapeControl(message)}\n`);
           break;
         case "stdout":
-          this.#io.stdout(`alert: ${message}\n`);
+          this.#io.stdout(`alert: ${escapeControl(message)}\n`);
           break;
         case "file":
           mkdirSync(dirname(sink.path), { recursive: true });

@@ -5,13 +5,12 @@
  * @module
  */
 
+import { escapeControl } from "./safe_text.ts";
 import type { RunReport } from "./run_report.ts";
 
 function _escape(text: string): string {
-  return text
-    // Characters XML 1.0 cannot carry at all.
-    // deno-lint-ignore no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
+  // Control characters (which XML 1.0 cannot carry, or which a viewer would act on) stay visible.
+  return escapeControl(text)
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { escapeControl } from "./safe_text.ts";
+
 /** One problem in a workflow file. */
 export interface WorkflowDiagnostic {
   /** `"error"` makes the workflow invalid; `"warning"` does not. */
@@ -40,7 +42,10 @@ export interface WorkflowDiagnostic {
  */
 export function formatDiagnostic(diagnostic: WorkflowDiagnostic): string {
   const { file, line, column, severity, key, message } = diagnostic;
-  return `${file}:${line}:${column}: ${severity}: ${key ? `${key}: ` : ""}${message}`;
+  // File names, keys and messages may quote the file's text: control characters are escaped.
+  return escapeControl(
+    `${file}:${line}:${column}: ${severity}: ${key ? `${key}: ` : ""}${message}`,
+  );
 }
 
 /**
