@@ -108,6 +108,8 @@ interface _Entry {
   readonly schedule: Schedule;
   nextRunAt: number | null;
   report: RunReport | undefined;
+  /** The server's `error_message` of the current run's refused login. */
+  loginMessage: string;
 }
 
 /**
@@ -181,6 +183,7 @@ export class MonitorFleet {
       schedule,
       nextRunAt: null,
       report: undefined,
+      loginMessage: "",
     }));
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
@@ -329,6 +332,9 @@ export class MonitorFleet {
         this.#changed();
       },
       onRunEvent: (event) => {
+        if (event.type === "status" && event.event.type === "login_failed") {
+          entry.loginMessage = String(event.event.errorMessage ?? "");
+        }
         metrics?.onRunEvent(event);
         this.#options.onRunEvent?.(name, event);
       },
@@ -351,11 +357,18 @@ export class MonitorFleet {
             status: event.outcome === "success" ? "succeeded" : "failed",
             exitCode: event.exitCode,
             loginMs: login ? login.duration_ms : null,
-            error: event.outcome === "success" ? null : event.reason ?? `exit ${event.exitCode}`,
+            error: event.outcome === "success"
+              ? null
+              : `${event.reason ?? `exit ${event.exitCode}`}${
+                entry.loginMessage ? ` (${entry.loginMessage})` : ""
+              }`,
             alerts,
           });
         }
-        if (event.type === "run") entry.report = undefined;
+        if (event.type === "run") {
+          entry.report = undefined;
+          entry.loginMessage = "";
+        }
         this.#options.onEvent?.({ type: "monitor", workflow: name, event });
       },
     });

@@ -32,6 +32,8 @@ export interface SimUser {
    * @default {"LOGIN_SUCCESS"}
    */
   outcome?: LoginResultName;
+  /** The `error_message` sent with an `outcome` other than success (default: none). */
+  errorMessage?: string;
   /** The user id in `LoginResponse` (default: derived from the username or key). */
   userId?: string;
   /** The account ids this user may trade (default: one account named after the user). */

@@ -85,7 +85,11 @@ export class SimLogin {
     const { result, state } = this.#authenticate(request);
     if (result !== LoginResult.SUCCESS || state === undefined) {
       this.#core.stats.failedLogins++;
-      this.#core.send(session, { case: "loginResponse", value: { result } });
+      const errorMessage = state?.user.errorMessage;
+      this.#core.send(session, {
+        case: "loginResponse",
+        value: errorMessage === undefined ? { result } : { result, errorMessage },
+      });
       return false;
     }
     const others = [...state.sessions].filter((s) => s !== session);

@@ -110,7 +110,10 @@ describe("t4flow monitor", () => {
         ["desk-pass", "passing"],
         ["desk-fail", "failing"],
       ]);
-      assert.equal(first.workflows[1]?.runs[0]?.error, "login: LOCKED_OUT");
+      assert.equal(
+        first.workflows[1]?.runs[0]?.error,
+        "login: LOCKED_OUT (Too many failed attempts)",
+      );
       const page = await fetch(url);
       assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
       assert.match(await page.text(), /<main id="workflows"/);

@@ -146,7 +146,8 @@ describe("MonitorFleet against the simulator", () => {
     assert.equal(a?.nextRunAt, WEDNESDAY_NOON + MIN);
     assert.equal(b?.runs[0]?.status, "failed");
     assert.equal(b?.runs[0]?.exitCode, 3);
-    assert.equal(b?.runs[0]?.error, "login: LOCKED_OUT");
+    // The server's error_message is kept with the login result.
+    assert.equal(b?.runs[0]?.error, "login: LOCKED_OUT (Too many failed attempts)");
     assert.deepEqual(b?.runs[0]?.alerts, ["firing"]);
     assert.equal(out.filter((t) => t.includes("desk-b down")).length, 1);
     stop.abort();
@@ -166,7 +167,7 @@ describe("MonitorFleet against the simulator", () => {
       }),
     );
     assert.deepEqual(again.status().map((w) => w.runs.length), [1, 1]);
-    assert.equal(again.status()[1]?.runs[0]?.error, "login: LOCKED_OUT");
+    assert.equal(again.status()[1]?.runs[0]?.error, "login: LOCKED_OUT (Too many failed attempts)");
     const stop2 = new AbortController();
     const done2 = again.run(stop2.signal);
     await until(() => runsOf(again, "desk-b").length === 2, "the run after the restart");
