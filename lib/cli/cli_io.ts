@@ -24,6 +24,11 @@ export interface CliIo {
    * @returns A function that removes the handler.
    */
   onInterrupt(handler: (signal: string) => void): () => void;
+  /**
+   * Ends the process at once with `code` (a second Ctrl-C / SIGTERM). Absent in tests that
+   * capture the I/O: the CLI then only stops waiting.
+   */
+  exit?(code: number): void;
 }
 
 /**
@@ -41,8 +46,8 @@ export interface CliIo {
  */
 export function processIo(): CliIo {
   return {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
+    stdout: _guardedWriter(process.stdout, "standard output"),
+    stderr: _guardedWriter(process.stderr, "standard error"),
     isTTY: process.stdout.isTTY === true,
     env: process.env,
     onInterrupt(handler) {
@@ -56,5 +61,47 @@ export function processIo(): CliIo {
         for (const [signal, listener] of listeners) process.off(signal, listener);
       };
     },
+    exit: (code) => process.exit(code),
   };
+}
+
+interface _Writable {
+  write(text: string): unknown;
+  on(event: "error", listener: (error: unknown) => void): unknown;
+}
+
+const _guarded = new WeakMap<_Writable, (text: string) => void>();
+
+/**
+ * A writer for a standard stream that a closed reader cannot crash: `t4flow run ... | head -3`
+ * closes the pipe, the write fails with EPIPE (an `error` event), and from then on output to that
+ * stream is dropped while the run goes on (clean-up, report, alerts, exit code). Standard error
+ * gets one line saying so when standard output closed.
+ */
+function _guardedWriter(stream: _Writable, name: string): (text: string) => void {
+  const existing = _guarded.get(stream);
+  if (existing) return existing;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    if (stream !== process.stderr) {
+      try {
+        process.stderr.write(`t4flow: ${name} is closed: its output is dropped, the run goes on\n`);
+      } catch {
+        // Standard error is closed too.
+      }
+    }
+  };
+  stream.on("error", close);
+  const write = (text: string) => {
+    if (closed) return;
+    try {
+      stream.write(text);
+    } catch {
+      close();
+    }
+  };
+  _guarded.set(stream, write);
+  return write;
 }

@@ -1,12 +1,12 @@
 /**
  * Writing the JSON and JUnit reports of `t4flow run`: a report that cannot be written is an error
- * on stderr, never a crash.
+ * on stderr, never a crash, and the caller learns it failed (so the exit code says so). Reports
+ * are regular files created with mode 0600, opened without blocking (a FIFO is refused).
  *
  * @module
  */
 
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { writeRegularFile } from "../runtime/files.ts";
 import { junitXml } from "../workflow/junit_report.ts";
 import type { RunReport } from "../workflow/run_report.ts";
 import type { CliIo } from "./cli_io.ts";
@@ -17,6 +17,7 @@ import type { CliIo } from "./cli_io.ts";
  * @param file The `--report` path.
  * @param report The report.
  * @param io Where a failure is printed.
+ * @returns `true` when the report was written.
  *
  * @example
  * ```ts
@@ -29,8 +30,8 @@ import type { CliIo } from "./cli_io.ts";
  * assert.match(err.join(""), /^t4flow: cannot write the report to/);
  * ```
  */
-export function writeReportFile(file: string, report: RunReport, io: CliIo): void {
-  _write(file, () => `${JSON.stringify(report, null, 2)}\n`, "report", io);
+export function writeReportFile(file: string, report: RunReport, io: CliIo): boolean {
+  return _write(file, () => `${JSON.stringify(report, null, 2)}\n`, "report", io);
 }
 
 /**
@@ -39,6 +40,7 @@ export function writeReportFile(file: string, report: RunReport, io: CliIo): voi
  * @param file The `--junit` path.
  * @param report The report.
  * @param io Where a failure is printed.
+ * @returns `true` when the report was written.
  *
  * @example
  * ```ts
@@ -51,19 +53,21 @@ export function writeReportFile(file: string, report: RunReport, io: CliIo): voi
  * assert.match(err.join(""), /^t4flow: cannot write the JUnit report to/);
  * ```
  */
-export function writeJunitFile(file: string, report: RunReport, io: CliIo): void {
-  _write(file, () => junitXml(report), "JUnit report", io);
+export function writeJunitFile(file: string, report: RunReport, io: CliIo): boolean {
+  return _write(file, () => junitXml(report), "JUnit report", io);
 }
 
-function _write(file: string, text: () => string, what: string, io: CliIo): void {
+function _write(file: string, text: () => string, what: string, io: CliIo): boolean {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text());
+    writeRegularFile(file, text());
+    return true;
   } catch (error) {
+    const code = (error as { code?: string }).code;
     io.stderr(
       `t4flow: cannot write the ${what} to ${file} (${
-        (error as { code?: string }).code ?? error
+        code ?? (error instanceof Error ? error.message : String(error))
       })\n`,
     );
+    return false;
   }
 }

@@ -6,6 +6,7 @@
 
 import { MONITOR_ARG_OPTIONS, monitorFlagsFromArgs } from "../monitor/monitor_flags.ts";
 import type { MonitorOptions } from "../monitor/run_monitor.ts";
+import { checkOutputPath, OutputPathError } from "../runtime/files.ts";
 import { parseDuration } from "../workflow/duration.ts";
 import { EXIT_CODES } from "../workflow/exit_codes.ts";
 import { loadWorkflow, type Workflow } from "../workflow/load_workflow.ts";
@@ -136,6 +137,11 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     if (taping) throw new CliUsageError("--dry-run sends nothing: it takes no --record/--replay");
     return await _dryRun(workflow, file, json, io);
   }
+  const unwritable = _unwritableOutput(workflow, values, monitor);
+  if (unwritable !== undefined) {
+    io.stderr(`t4flow: ${unwritable}\n`);
+    return EXIT_CODES.invalid;
+  }
   const tape = taping ? await _openTape(values) : undefined;
   if (tape !== undefined && !json) io.stderr(`t4flow: ${tape.describe}\n`);
 
@@ -144,8 +150,13 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   const removeInterrupt = io.onInterrupt((signal) => {
     interrupts++;
     if (interrupts === 1) {
-      io.stderr(`\nt4flow: ${signal}: closing the session…\n`);
+      io.stderr(`\nt4flow: ${signal}: closing the session… (again to exit at once)\n`);
       controller.abort(new Error(`interrupted by ${signal}`));
+    } else {
+      // A second signal does not wait for a slow close or delivery: exit now, 128 + signal.
+      const code = signal === "SIGTERM" ? EXIT_CODES.terminated : EXIT_CODES.interrupted;
+      io.stderr(`t4flow: ${signal} again: exiting at once (${code})\n`);
+      io.exit?.(code);
     }
   });
   const run = {
@@ -188,9 +199,42 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     removeInterrupt();
     tape?.close();
   }
-  if (values.report !== undefined) writeReportFile(values.report, report, io);
-  if (values.junit !== undefined) writeJunitFile(values.junit, report, io);
-  return report.exit_code;
+  let written = true;
+  if (values.report !== undefined) written = writeReportFile(values.report, report, io);
+  if (values.junit !== undefined) written = writeJunitFile(values.junit, report, io) && written;
+  // A run whose report is lost did not fully succeed.
+  return report.exit_code === EXIT_CODES.success && !written ? EXIT_CODES.failed : report.exit_code;
+}
+
+/**
+ * Checks every output of the run before anything is sent: `--report`, `--junit`, `--state` and
+ * each alert `file:` sink. Returns the message for the first one that cannot be written.
+ */
+function _unwritableOutput(
+  workflow: Workflow,
+  values: Readonly<Record<string, unknown>>,
+  monitor: MonitorOptions | undefined,
+): string | undefined {
+  const outputs: [string, string][] = [];
+  for (const flag of ["report", "junit"]) {
+    const value = values[flag];
+    if (typeof value === "string") outputs.push([`--${flag}`, value]);
+  }
+  if (monitor?.statePath !== undefined) outputs.push(["--state", monitor.statePath]);
+  for (const [a, alert] of workflow.alerts.entries()) {
+    for (const [s, sink] of alert.to.entries()) {
+      if (sink.kind === "file") outputs.push([`alerts[${a}].to[${s}].file`, sink.path]);
+    }
+  }
+  for (const [flag, path] of outputs) {
+    try {
+      checkOutputPath(path, flag);
+    } catch (error) {
+      if (error instanceof OutputPathError) return error.message;
+      throw error;
+    }
+  }
+  return undefined;
 }
 
 /** `--record`/`--replay`/`--speed`, loaded only when one is given. */

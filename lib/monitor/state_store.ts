@@ -7,7 +7,8 @@
  * @module
  */
 
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { FileKindError, FileTooLargeError, readRegularFile } from "../runtime/files.ts";
 import { basename, dirname, join } from "node:path";
 import { t4flowLogger } from "../runtime/logger.ts";
 import {
@@ -21,6 +22,8 @@ import {
 } from "./alert_state.ts";
 
 const _log = t4flowLogger("monitor", "state");
+/** A state file is a few hundred bytes; anything over 1 MiB is not one. */
+const _MAX_STATE_BYTES = 1024 * 1024;
 
 /** The `format` field of every state file. */
 export const ALERT_STATE_FORMAT = "t4flow-alert-state";
@@ -93,7 +96,8 @@ export async function readAlertStateFile(path: string, check: string): Promise<A
   };
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // Non-blocking and regular files only: a FIFO at the state path must not hang the monitor.
+    text = readRegularFile(path, _MAX_STATE_BYTES);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === "ENOENT") {
@@ -266,6 +270,8 @@ export async function updateAlertStateFile(
 }
 
 function _reason(error: unknown): string {
+  if (error instanceof FileKindError) return `it is a ${error.kind}, not a regular file`;
+  if (error instanceof FileTooLargeError) return "it is larger than 1 MiB";
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   return typeof code === "string" ? `${code} (${message})` : message;

@@ -6,10 +6,9 @@
  * @module
  */
 
+import { writeRegularFile } from "../runtime/files.ts";
+import { runAlertCommand } from "./alert_command.ts";
 import { escapeControl } from "./safe_text.ts";
-import { spawn } from "node:child_process";
-import { appendFileSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type { AlertSink, Workflow, WorkflowAlert } from "./load_workflow.ts";
 import type { AlertDelivery, AlertReport } from "./run_report.ts";
 import { LOGIN_RESULT_NAME_LIST } from "../protocol/login_result.ts";
@@ -197,14 +196,13 @@ export class AlertDispatcher {
           this.#io.stdout(`alert: ${escapeControl(message)}\n`);
           break;
         case "file":
-          mkdirSync(dirname(sink.path), { recursive: true });
-          appendFileSync(sink.path, `${json}\n`);
+          writeRegularFile(sink.path, `${json}\n`, { append: true });
           break;
         case "webhook":
           await this.#webhook(sink.url, json);
           break;
         case "command":
-          await _runCommand(sink.command, json, this.#io.timeoutMs ?? 10_000);
+          await runAlertCommand(sink.command, json, this.#io.timeoutMs ?? 10_000);
           break;
       }
       return { sink: sink.kind, ok: true };
@@ -235,45 +233,4 @@ export class AlertDispatcher {
       throw new Error(`Cannot deliver the webhook as it answered HTTP ${response.status}`);
     }
   }
-}
-
-function _runCommand(
-  command: string | readonly string[],
-  input: string,
-  timeoutMs: number,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const [program, ...args] = typeof command === "string" ? [command] : command;
-    const child = spawn(program ?? "", args, {
-      shell: typeof command === "string",
-      stdio: ["pipe", "ignore", "pipe"],
-    });
-    let stderr = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`Cannot run the alert command as it took longer than ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.stderr?.on("data", (chunk: Uint8Array) => {
-      stderr = (stderr + new TextDecoder().decode(chunk)).slice(-300);
-    });
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(new Error(`Cannot run the alert command: ${error.message}`));
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else {
-        reject(
-          new Error(
-            `Cannot deliver the alert as the command exited with ${code}${
-              stderr.trim() ? `: ${stderr.trim()}` : ""
-            }`,
-          ),
-        );
-      }
-    });
-    child.stdin?.on("error", () => {});
-    child.stdin?.end(input);
-  });
 }

@@ -24,7 +24,9 @@ export type CelDiagnosticCode =
   /** Operands whose types can never work together (e.g. `int + double`, `enum == string`). */
   | "type_mismatch"
   /** A condition whose result type is known not to be `bool`. */
-  | "not_bool";
+  | "not_bool"
+  /** Comprehensions over literal lists that iterate more than `CEL_COST_LIMIT` times. */
+  | "cost_limit";
 
 /** One problem in a CEL expression, found before anything runs. */
 export interface CelDiagnostic {

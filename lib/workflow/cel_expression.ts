@@ -49,6 +49,13 @@ import {
   LoginResponse_AccountSchema,
   LoginResponse_ExchangeSchema,
 } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
+import {
+  CEL_COST_FUNCTION,
+  CEL_COST_LIMIT,
+  estimateCelCost,
+  meterCelComprehensions,
+  runCelMetered,
+} from "./cel_cost.ts";
 import { type CelDiagnostic, celDiagnostic, celLineColumn } from "./cel_diagnostic.ts";
 import { CEL_NAMESPACE, type CelParsedExpr, checkCelAst } from "./cel_checker.ts";
 import { type CelPayloadCase, resolveCelPayloadCase, T4_CEL_REGISTRY } from "./cel_payload.ts";
@@ -137,6 +144,8 @@ export type CelEvaluationErrorKind =
   | "missing_input"
   /** The message is not of the expression's payload case. */
   | "wrong_payload"
+  /** The evaluation ran more comprehension iterations than `CEL_COST_LIMIT` and was stopped. */
+  | "cost_limit"
   /** Any other evaluation error. */
   | "other";
 
@@ -212,7 +221,7 @@ function _env(payloadCase: CelPayloadCase | undefined): CelEnv {
     env = celEnv({
       namespace: CEL_NAMESPACE,
       registry: T4_CEL_REGISTRY,
-      funcs: strings,
+      funcs: [...strings, CEL_COST_FUNCTION],
       variables: {
         ...(payloadCase !== undefined ? { msg: objectType(payloadCase.desc) } : {}),
         session: mapType(CelScalar.STRING, CelScalar.DYN),
@@ -226,7 +235,11 @@ function _env(payloadCase: CelPayloadCase | undefined): CelEnv {
 }
 
 function _functionNames(env: CelEnv): ReadonlySet<string> {
-  if (_functions === undefined) _functions = new Set([...env.funcs].map((f) => f.name));
+  if (_functions === undefined) {
+    _functions = new Set(
+      [...env.funcs].map((f) => f.name).filter((n) => n !== CEL_COST_FUNCTION.name),
+    );
+  }
   return _functions;
 }
 
@@ -292,6 +305,22 @@ export function compileCelExpression(
     diagnostics.push(d);
   }
   if (diagnostics.length > 0) return { ok: false, diagnostics };
+  const cost = estimateCelCost(parsed);
+  if (cost > CEL_COST_LIMIT) {
+    return {
+      ok: false,
+      diagnostics: [
+        celDiagnostic(source, {
+          code: "cost_limit",
+          message:
+            `Cannot run the expression as its comprehensions iterate about ${cost} times, more than the limit of ${CEL_COST_LIMIT}`,
+          offset: 0,
+          length: source.length,
+        }),
+      ],
+    };
+  }
+  meterCelComprehensions(parsed);
   let run: _Run;
   try {
     run = plan(env, parsed) as unknown as _Run;
@@ -412,7 +441,16 @@ export function evaluateCel(
   }
   let value: unknown;
   try {
-    value = internals.run(bindings);
+    const metered = runCelMetered(() => internals.run(bindings));
+    if (metered.exceeded) {
+      return _fail(
+        "cost_limit",
+        source,
+        0,
+        `Cannot evaluate the expression as it ran more than ${CEL_COST_LIMIT} comprehension iterations`,
+      );
+    }
+    value = metered.value;
   } catch (error) {
     return _fail("other", source, 0, `Cannot evaluate the expression: ${_errorText(error)}`, error);
   }

@@ -25,6 +25,8 @@ export const EXIT_CODES = {
   invalid: 2,
   /** Could not connect or log in (including every fatal login result). */
   connection: 3,
-  /** Interrupted (Ctrl-C, SIGTERM). */
+  /** Interrupted (Ctrl-C, SIGTERM): the session was closed cleanly; also a second Ctrl-C. */
   interrupted: 130,
+  /** A second SIGTERM during the clean close: the process exited at once (128 + 15). */
+  terminated: 143,
 } as const;

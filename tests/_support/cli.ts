@@ -24,6 +24,11 @@ export interface RunCliOptions {
   onStderr?: (text: string) => void;
   /** Receives a function that sends a signal to the process. */
   spawned?: (kill: (signal: NodeJS.Signals) => void) => void;
+  /**
+   * Closes the read end of the process's stdout once this returns `true` for the stdout so far
+   * (as `| head -3` does); later writes of the process fail with EPIPE.
+   */
+  closeStdoutWhen?: (stdout: string) => boolean;
 }
 
 /** Runs `cli.ts` as a subprocess (`deno run -A cli.ts ...` or `bun cli.ts ...`). */
@@ -44,13 +49,18 @@ export function runCli(
     const text = new TextDecoder().decode(chunk);
     stdout += text;
     options.onStdout?.(text);
+    if (options.closeStdoutWhen?.(stdout)) child.stdout.destroy();
   });
   child.stderr.on("data", (chunk: Uint8Array) => {
     const text = new TextDecoder().decode(chunk);
     stderr += text;
     options.onStderr?.(text);
   });
-  options.spawned?.((signal) => void child.kill(signal));
+  // process.kill, not child.kill: Deno ignores child.kill once the child counts as killed, so a
+  // second signal would never arrive.
+  options.spawned?.((signal) => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, signal);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
