@@ -4,25 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { processGone } from "../_support/process_gone.ts";
 import { startSimulator } from "../../lib/sim/mod.ts";
 import { countConnections, runCli } from "../_support/cli.ts";
 
 const SLOW = { timeout: 60_000 };
-
-/** Waits up to 5 s for a process to end (gone, or a zombie nobody reaps). */
-export async function processGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      return true;
-    }
-    if (/^\d+ \(.*\) Z/.test(stat)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
-}
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "t4flow-ops-"));

@@ -3,23 +3,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { processGone } from "../_support/process_gone.ts";
 import { AlertDispatcher } from "../../lib/workflow/alert_dispatcher.ts";
 import { parseWorkflow } from "../../lib/workflow/load_workflow.ts";
-
-/** Waits up to 5 s for a process to end (gone, or a zombie nobody reaps). */
-async function processGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      return true;
-    }
-    if (/^\d+ \(.*\) Z/.test(stat)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
-}
 
 describe("command: alert sink", () => {
   it("kills the command's whole process group on timeout: no orphan left running", async () => {
