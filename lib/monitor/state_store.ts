@@ -86,7 +86,11 @@ export interface AlertStateRead {
  * assert.equal(warnings[0]?.kind, "missing");
  * ```
  */
-export async function readAlertStateFile(path: string, check: string): Promise<AlertStateRead> {
+export function readAlertStateFile(path: string, check: string): Promise<AlertStateRead> {
+  return Promise.resolve(_readAlertState(path, check));
+}
+
+function _readAlertState(path: string, check: string): AlertStateRead {
   const fresh = () => initialAlertState(check);
   const warn = (kind: AlertStateWarningKind, message: string): AlertStateRead => {
     const warning = { kind, message };
