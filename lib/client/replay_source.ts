@@ -43,6 +43,9 @@ export interface ReplaySourceOptions {
   onMismatch?: (error: ReplayMismatchError) => void;
 }
 
+/** Entries played in one turn of the event loop at most, when they are due at once. */
+const _BATCH = 512;
+
 /** Payload cases compared field by field against the recording. */
 const _EXACT = new Set(["marketDepthSubscribe", "marketByOrderSubscribe", "accountSubscribe"]);
 
@@ -76,7 +79,9 @@ export class ReplayMismatchError extends Error {
    */
   constructor(payloadCase: string, detail: string, conn: number, recorded: readonly string[]) {
     super(
-      `Cannot replay as the client sent ${payloadCase} ${detail} which the recording does not contain at this point of connection ${conn}${
+      `Cannot replay as the client sent ${payloadCase}${
+        detail ? ` ${detail}` : ""
+      } which the recording does not contain at this point of connection ${conn}${
         recorded.length > 0
           ? ` (recorded ${payloadCase} frames still ahead: ${recorded.join(", ")})`
           : ` (no ${payloadCase} is recorded ahead)`
@@ -217,6 +222,7 @@ class _ReplaySocket implements WebSocketLike {
   #prevAt: number | undefined;
   #timer: TimerHandle | undefined;
   #waiting = false;
+  #running = false;
   #idle = false;
 
   constructor(readonly url: string, setup: _SocketSetup) {
@@ -261,7 +267,7 @@ class _ReplaySocket implements WebSocketLike {
         this.#releasedUpTo = k;
         if (this.#waiting) {
           this.#waiting = false;
-          this.#run();
+          this.#later(() => this.#run()); // not inside the client's send()
         }
         return;
       }
@@ -285,40 +291,55 @@ class _ReplaySocket implements WebSocketLike {
     this.readyState = 3;
   }
 
+  /**
+   * Plays entries until a gate, a recorded pause or the end. Entries due at once play in this
+   * turn (up to a batch, then the event loop gets a turn); a pause waits on the clock. Never
+   * re-entered: a handler that sends while an entry plays does not start a second loop.
+   */
   #run(): void {
-    while (this.#index < this.#entries.length && this.readyState < 2) {
-      const entry = this.#entries[this.#index]!;
-      if (entry.event === "connect") {
-        this.#prevAt = entry.at;
-        this.#index++;
-        continue;
-      }
-      if (entry.event === "send") {
-        if (_gate(entry) === undefined) {
-          this.#index++; // heartbeats and undecodable frames wait for nothing
+    if (this.#running || this.#timer !== undefined) return;
+    this.#running = true;
+    try {
+      let batch = _BATCH;
+      while (this.#index < this.#entries.length && this.readyState < 2) {
+        const entry = this.#entries[this.#index]!;
+        if (entry.event === "connect") {
+          this.#prevAt = entry.at;
+          this.#index++;
           continue;
         }
-        if (this.#index > this.#releasedUpTo) {
-          this.#waiting = true;
-          return;
+        if (entry.event === "send") {
+          if (_gate(entry) === undefined) {
+            this.#index++; // heartbeats and undecodable frames wait for nothing
+            continue;
+          }
+          if (this.#index > this.#releasedUpTo) {
+            this.#waiting = true;
+            return;
+          }
+          this.#prevAt = entry.at;
+          this.#index++;
+          continue;
         }
+        const delay = this.#setup.speed === Infinity || this.#prevAt === undefined
+          ? 0
+          : Math.max(0, entry.at - this.#prevAt) / this.#setup.speed;
         this.#prevAt = entry.at;
         this.#index++;
-        continue;
-      }
-      const delay = this.#setup.speed === Infinity || this.#prevAt === undefined
-        ? 0
-        : Math.max(0, entry.at - this.#prevAt) / this.#setup.speed;
-      this.#prevAt = entry.at;
-      this.#index++;
-      this.#timer = this.#setup.clock.setTimeout(() => {
-        this.#timer = undefined;
+        if (delay > 0 || --batch <= 0) {
+          this.#timer = this.#setup.clock.setTimeout(() => {
+            this.#timer = undefined;
+            this.#play(entry);
+            this.#run();
+          }, delay);
+          return;
+        }
         this.#play(entry);
-        this.#run();
-      }, delay);
-      return;
+      }
+      if (this.#index >= this.#entries.length) this.#idle = true;
+    } finally {
+      this.#running = false;
     }
-    if (this.#index >= this.#entries.length) this.#idle = true;
   }
 
   #play(entry: RecordingEntry): void {

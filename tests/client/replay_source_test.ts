@@ -14,7 +14,7 @@ import {
 } from "../../lib/client/recording_format.ts";
 import { type ReplayMismatchError, ReplaySource } from "../../lib/client/replay_source.ts";
 import type { StatusEvent } from "../../lib/client/status_event.ts";
-import { T4Client } from "../../lib/client/t4_client.ts";
+import { T4Client, type T4ClientOptions } from "../../lib/client/t4_client.ts";
 import {
   type ClientMessageInit,
   encodeClientMessage,
@@ -22,7 +22,7 @@ import {
   type ServerMessageInit,
 } from "../../lib/protocol/frame_codec.ts";
 import { DepthBuffer, DepthLevels, LoginResult } from "../../lib/protocol/proto.ts";
-import { FakeClock } from "../../lib/runtime/clock.ts";
+import { type Clock, FakeClock } from "../../lib/runtime/clock.ts";
 
 const ES = { exchangeId: "CME_Eq", contractId: "ES", marketId: "XCME_Eq ES (Z26)" };
 const NQ = { exchangeId: "CME_Eq", contractId: "NQ", marketId: "XCME_Eq NQ (Z26)" };
@@ -61,6 +61,24 @@ function recording() {
   return parseRecording(text, "mem.jsonl");
 }
 
+/** A client whose sockets come from `source`, on `clock`, that never reconnects. */
+function replayedClient(
+  source: ReplaySource,
+  clock: Clock,
+  reconnect: T4ClientOptions["reconnect"] = false,
+) {
+  return new T4Client({
+    url: "wss://example.invalid/v1",
+    auth: { apiKey: "k" },
+    clock,
+    maintenance: false,
+    reconnect,
+    heartbeatMs: 600_000,
+    random: () => 0.5,
+    WebSocket: source.WebSocket,
+  });
+}
+
 function replay(speed: number) {
   const clock = new FakeClock(1_700_000_000_000);
   const mismatches: ReplayMismatchError[] = [];
@@ -69,15 +87,7 @@ function replay(speed: number) {
     speed,
     onMismatch: (error) => mismatches.push(error),
   });
-  const client = new T4Client({
-    url: "wss://example.invalid/v1",
-    auth: { apiKey: "k" },
-    clock,
-    maintenance: false,
-    reconnect: false,
-    heartbeatMs: 600_000,
-    WebSocket: source.WebSocket,
-  });
+  const client = replayedClient(source, clock);
   const depths: string[] = [];
   client.on("marketDepth", (depth) => depths.push(depth.marketId));
   const events: StatusEvent[] = [];
@@ -175,16 +185,7 @@ describe("ReplaySource", () => {
     const text = [recordingHeaderLine(0), ...entries.map(recordingEntryLine)].join("\n");
     const clock = new FakeClock(0);
     const source = new ReplaySource(parseRecording(text, "two.jsonl"), { clock });
-    const client = new T4Client({
-      url: "wss://example.invalid/v1",
-      auth: { apiKey: "k" },
-      clock,
-      maintenance: false,
-      heartbeatMs: 600_000,
-      reconnect: { initialDelayMs: 100, maxDelayMs: 100 },
-      random: () => 0.5,
-      WebSocket: source.WebSocket,
-    });
+    const client = replayedClient(source, clock, { initialDelayMs: 100, maxDelayMs: 100 });
     const events: StatusEvent[] = [];
     client.onStatus((event) => events.push(event));
     const connected = client.connect();
@@ -197,6 +198,32 @@ describe("ReplaySource", () => {
     assert.equal(source.connections, 2);
     const closed = events.find((e) => e.type === "disconnected");
     assert.ok(closed?.type === "disconnected" && closed.code === 1006);
+    await client.close();
+  });
+
+  it("plays frames that are due at once in batches, not on one timer each", async () => {
+    const entries: RecordingEntry[] = [
+      ...recording().entries.slice(0, 4),
+      ...Array.from({ length: 2_000 }, () => recv(1_050, { case: "marketDepth", value: ES })),
+    ];
+    const text = [recordingHeaderLine(0), ...entries.map(recordingEntryLine)].join("\n");
+    const fake = new FakeClock(0);
+    let timers = 0;
+    const clock = {
+      now: () => fake.now(),
+      setTimeout: (callback: () => void, ms: number) => (timers++, fake.setTimeout(callback, ms)),
+      clearTimeout: (handle: unknown) => fake.clearTimeout(handle),
+    };
+    const source = new ReplaySource(parseRecording(text, "burst.jsonl"), { clock, speed: 1 });
+    const client = replayedClient(source, clock);
+    let depths = 0;
+    client.on("marketDepth", () => depths++);
+    const connected = client.connect();
+    await fake.advance(100);
+    await connected;
+    assert.equal(depths, 2_000);
+    // The client's own timers (login, heartbeat) and a handful of batches, not one per frame.
+    assert.ok(timers < 20, `${timers} timers for 2000 frames`);
     await client.close();
   });
 });
