@@ -54,13 +54,15 @@ interface Schema {
 }
 
 function describeType(s: Schema): string {
-  const alternatives = s.anyOf ?? s.oneOf;
+  // `${NAME}` is accepted everywhere a string is checked; the header says so once.
+  const alternatives = (s.anyOf ?? s.oneOf)?.filter((a) => !a.pattern?.startsWith("\\$\\{"));
   if (alternatives) {
+    if (alternatives.length === 1) return describeType(alternatives[0]!);
     return [...new Set(alternatives.map(describeType))].filter((t) => t !== "null").join(" or ");
   }
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(", ");
   if (s.const !== undefined) return `\`${String(s.const)}\``;
-  if (s.type === "string" && s.pattern?.includes("ms|s|m|h")) return "duration";
+  if (s.type === "string" && s.pattern?.includes("(\\d+)ms")) return "duration";
   if (s.type === "array") return `list of ${s.items ? describeType(s.items) : "values"}`;
   if (s.type === "object") return "map";
   if (s.type === "integer" || s.type === "number") {
@@ -125,8 +127,9 @@ export function workflowReference(schema: Schema): string {
     "",
     schema.description ?? "",
     "",
-    "Durations are written like `250ms`, `20s`, `5m` or `1h`. `${NAME}` anywhere reads the " +
-    "environment (or `--env-file`).",
+    "Durations are written like `250ms`, `20s`, `5m`, `1h` or `1m30s`. `${NAME}` anywhere reads the " +
+    "environment (or `--env-file`); `${NAME:-default}` gives a default for an unset or empty " +
+    "variable and `${NAME:?message}` makes it an error with that message.",
     "",
     "## Top-level keys",
     "",
@@ -145,7 +148,9 @@ export function workflowReference(schema: Schema): string {
   }
 
   out.push("## Steps", "", "A step is a bare name or a one-key map; any step may add `name:`.", "");
-  for (const step of steps?.items?.anyOf ?? []) {
+  for (const variant of steps?.items?.anyOf ?? []) {
+    // The bare names come wrapped with the `${NAME}` alternative.
+    const step = variant.anyOf?.find((a) => a.enum) ?? variant;
     if (step.type === "string") {
       out.push(`- \`${step.enum?.join("`, `")}\`: the step written as its bare name`);
       continue;

@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import { checkVariant } from "./check_variant.ts";
 import { didYouMean } from "./did_you_mean.ts";
+import { unclosedBraces } from "./template_braces.ts";
 import type { AlertSink, WorkflowAlert } from "./workflow_model.ts";
 import {
   ALERT_ON_EXPECTED,
@@ -79,6 +80,13 @@ function _template(
   path: KeyPath,
   vars: ReadonlySet<string>,
 ): void {
+  for (const at of unclosedBraces(message)) {
+    source.error(
+      source.offsetInside(path, at),
+      keyPath(path),
+      "unclosed '{{', expected '}}' after the variable name, e.g. {{ detail }}",
+    );
+  }
   for (const match of message.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
     const name = match[1] ?? "";
     if ((TEMPLATE_VARIABLES as readonly string[]).includes(name)) continue;

@@ -36,7 +36,8 @@ export function checkSteps(source: YamlSource, data: Record<string, unknown>): W
   const steps = Array.isArray(data.steps) ? data.steps : [];
   const normalisedSteps: WorkflowStep[] = [];
   let loggedIn = false;
-  // Variables earlier steps capture, for `vars.NAME` in CEL (unknown after an invalid step).
+  // Variables earlier steps capture, for `vars.NAME` in CEL. An invalid step still declares what
+  // it captures (so later steps are checked too); after a step of unknown kind, any name goes.
   let knownVars: string[] | undefined = [];
   for (const [index, value] of steps.entries()) {
     const result = checkVariant(source, value, ["steps", index], STEP_ARGUMENT_SCHEMAS, "step", {
@@ -44,9 +45,12 @@ export function checkSteps(source: YamlSource, data: Record<string, unknown>): W
       example: "'hold: 30s'",
       context: { vars: knownVars },
     });
-    if (result && knownVars) {
-      knownVars = [...knownVars, ...producedVars(result.kind, result.args)];
-    } else knownVars = undefined;
+    if (knownVars) {
+      const declared = result ?? _declaredKind(value);
+      knownVars = declared
+        ? [...knownVars, ...producedVars(declared.kind, declared.args)]
+        : undefined;
+    }
     if (!result) {
       // Session checks after a step of unknown kind would only repeat the same mistake.
       loggedIn = true;
@@ -86,6 +90,18 @@ export function checkSteps(source: YamlSource, data: Record<string, unknown>): W
     });
   }
   return normalisedSteps;
+}
+
+/** The kind and raw arguments of an invalid step, when its kind is known. */
+function _declaredKind(value: unknown): { kind: string; args: unknown } | undefined {
+  if (typeof value === "string") {
+    return value in STEP_ARGUMENT_SCHEMAS ? { kind: value, args: null } : undefined;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const kind = Object.keys(value).find((k) => k in STEP_ARGUMENT_SCHEMAS);
+  if (kind === undefined) return undefined;
+  const args = (value as Record<string, unknown>)[kind];
+  return { kind, args: args !== null && typeof args === "object" ? args : undefined };
 }
 
 /**

@@ -1,18 +1,20 @@
 /**
- * Durations as workflows write them: a whole number and a unit, `250ms`, `20s`, `5m`, `1h`.
+ * Durations as workflows write them: whole numbers with units, largest first, each unit at most
+ * once: `250ms`, `20s`, `5m`, `1h`, `1m30s`, `2h15m`, `1s500ms`.
  *
  * @module
  */
 
-/** The pattern every duration matches: digits then `ms`, `s`, `m` or `h`. */
-export const DURATION_PATTERN: RegExp = /^(\d+)(ms|s|m|h)$/;
+/** The pattern every duration matches: `h`, `m`, `s`, `ms` parts in that order (at least one). */
+export const DURATION_PATTERN: RegExp =
+  /^(?=\d)(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
 
-const _UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const _PART_MS = [3_600_000, 60_000, 1_000, 1] as const;
 
 /**
  * Parses a duration.
  *
- * @param text A duration such as `"250ms"`, `"20s"`, `"5m"` or `"1h"`.
+ * @param text A duration such as `"250ms"`, `"20s"`, `"5m"`, `"1h"` or `"1m30s"`.
  * @returns The duration in milliseconds, or `undefined` when `text` is not a duration.
  *
  * @example
@@ -22,13 +24,19 @@ const _UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000,
  *
  * assert.equal(parseDuration("250ms"), 250);
  * assert.equal(parseDuration("5m"), 300_000);
+ * assert.equal(parseDuration("1m30s"), 90_000);
  * assert.equal(parseDuration("20 seconds"), undefined);
+ * assert.equal(parseDuration("30s1m"), undefined);
  * ```
  */
 export function parseDuration(text: string): number | undefined {
   const match = DURATION_PATTERN.exec(text);
   if (!match) return undefined;
-  const value = Number(match[1]) * (_UNIT_MS[match[2] ?? ""] ?? NaN);
+  let value = 0;
+  for (const [i, unit] of _PART_MS.entries()) {
+    const part = match[i + 1];
+    if (part !== undefined) value += Number(part) * unit;
+  }
   return Number.isSafeInteger(value) ? value : undefined;
 }
 

@@ -8,8 +8,9 @@ import { isMap, isPair, isScalar, isSeq } from "yaml";
 import { type KeyPath, keyPath, type YamlSource } from "./yaml_source.ts";
 
 /**
- * Replaces `${NAME}` in every string value of the parsed document; `$${` stands for a literal
- * `${`. Unset variables and malformed references are reported on the source; every value read is
+ * Replaces `${NAME}` in every string value of the parsed document; `${NAME:-default}` gives a
+ * default for an unset or empty variable, `${NAME:?message}` makes it an error with that message,
+ * and `$${` stands for a literal `${`. Unset variables and malformed references are reported on the source; every value read is
  * recorded there so messages can redact it.
  *
  * @param source The parsed source (after `parse()`).
@@ -21,10 +22,10 @@ import { type KeyPath, keyPath, type YamlSource } from "./yaml_source.ts";
  * import { interpolateEnv } from "./interpolate_env.ts";
  * import { YamlSource } from "./yaml_source.ts";
  *
- * const source = new YamlSource("key: ${K}\nother: ${MISSING}\n", "x.yaml");
+ * const source = new YamlSource("key: ${K}\nhold: ${HOLD:-30s}\nother: ${MISSING}\n", "x.yaml");
  * const doc = source.parse();
  * interpolateEnv(source, { K: "value" });
- * assert.deepEqual(doc?.toJS(), { key: "value", other: "" });
+ * assert.deepEqual(doc?.toJS(), { key: "value", hold: "30s", other: "" });
  * assert.match(source.diagnostics[0]?.message ?? "", /MISSING is not set/);
  * ```
  */
@@ -34,6 +35,9 @@ export function interpolateEnv(
 ): void {
   _interpolate(source, env, source.doc?.contents, []);
 }
+
+/** `NAME`, `NAME:-default` or `NAME:?message` inside `${...}`. */
+const _REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:-|:\?)(.*))?$/s;
 
 function _interpolate(
   source: YamlSource,
@@ -52,23 +56,29 @@ function _interpolate(
     const original = node.value;
     const values: string[] = [];
     let missing = false;
-    node.value = original.replace(/\$\$\{|\$\{([^}]*)\}/g, (match, name: string | undefined) => {
+    node.value = original.replace(/\$\$\{|\$\{([^}]*)\}/g, (match, inner: string | undefined) => {
       if (match === "$${") return "${";
-      if (!name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      const parsed = _REFERENCE.exec(inner ?? "");
+      if (!parsed) {
         source.error(
           source.offsetIn(path, match),
           keyPath(path),
-          `invalid variable reference '${match}', expected \${NAME} with letters, digits and _`,
+          `invalid variable reference '${match}', expected \${NAME}, \${NAME:-default} or \${NAME:?message} with a NAME of letters, digits and _`,
         );
         missing = true;
         return "";
       }
+      const [, name = "", operator, argument = ""] = parsed;
       const value = env[name];
-      if (value === undefined) {
+      // Like the shell: `:-` and `:?` treat an empty value as unset.
+      if (value === undefined || (operator !== undefined && value === "")) {
+        if (operator === ":-") return argument;
         source.error(
           source.offsetIn(path, match),
           keyPath(path),
-          `environment variable ${name} is not set, expected it in the environment or an --env-file`,
+          operator === ":?"
+            ? `environment variable ${name} is not set: ${argument || "expected a value"}`
+            : `environment variable ${name} is not set, expected it in the environment or an --env-file`,
         );
         missing = true;
         return "";

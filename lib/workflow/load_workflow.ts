@@ -17,6 +17,11 @@ import { checkStepNames, checkSteps } from "./check_steps.ts";
 import { interpolateEnv } from "./interpolate_env.ts";
 import { sortDiagnostics, WorkflowValidationError } from "./workflow_diagnostic.ts";
 import type { Workflow } from "./workflow_model.ts";
+import {
+  type GuardedWorkflow,
+  type OrderGuardOptions,
+  workflowOrderDiagnostics,
+} from "./workflow_orders.ts";
 import { WorkflowDocumentSchema } from "./workflow_schema.ts";
 import { isPlainObject, YamlSource } from "./yaml_source.ts";
 import { reportZodIssues } from "./zod_diagnostics.ts";
@@ -50,6 +55,11 @@ export interface LoadWorkflowOptions {
    * @default {process.cwd()}
    */
   dir?: string;
+  /**
+   * Also apply the order guard (order steps against a live endpoint, `max_order_volume`) for this
+   * target, in the same pass as every other check, so its errors come with the schema's.
+   */
+  orderGuard?: OrderGuardOptions;
 }
 
 /** The largest workflow file `loadWorkflow` reads: 1 MiB (a larger one is refused, exit 2). */
@@ -137,12 +147,16 @@ export function parseWorkflow(
   options: LoadWorkflowOptions = {},
 ): Workflow {
   const source = new YamlSource(text, file);
-  const workflow = _check(
+  const checked = _check(
     source,
     options.env ?? process.env,
     options.requireEndpoint ?? true,
     options.dir ?? process.cwd(),
   );
+  const workflow = checked?.workflow;
+  if (checked && options.orderGuard) {
+    source.diagnostics.push(...workflowOrderDiagnostics(checked.guarded, options.orderGuard));
+  }
   const diagnostics = sortDiagnostics(source.diagnostics);
   if (!workflow || diagnostics.some((d) => d.severity === "error")) {
     throw new WorkflowValidationError(file, diagnostics);
@@ -156,7 +170,7 @@ function _check(
   env: Readonly<Record<string, string | undefined>>,
   requireEndpoint: boolean,
   dir: string,
-): Omit<Workflow, "warnings"> | undefined {
+): { workflow?: Omit<Workflow, "warnings">; guarded: GuardedWorkflow } | undefined {
   const doc = source.parse();
   if (!doc) return undefined;
   interpolateEnv(source, env);
@@ -186,21 +200,39 @@ function _check(
     : undefined;
   if (connection) checkEndpoint(source, connection, requireEndpoint);
   const schedule = checkSchedule(source, data.schedule);
-  if (!parsed.success || !credentials || !connection) return undefined;
+  // What the order guard needs, from the parts that are valid (so it runs with other errors too).
+  const guarded: GuardedWorkflow = {
+    file: source.file,
+    steps,
+    connection: {
+      ...(connection?.env === "live" || connection?.env === "sim" ? { env: connection.env } : {}),
+      ...(typeof connection?.url === "string" ? { url: connection.url } : {}),
+    },
+    environment: data.environment === "live" || data.environment === "sim"
+      ? data.environment
+      : undefined,
+    maxOrderVolume: Number.isInteger(data.max_order_volume) && Number(data.max_order_volume) >= 1
+      ? Number(data.max_order_volume)
+      : undefined,
+  };
+  if (!parsed.success || !credentials || !connection) return { guarded };
   const workflow = parsed.data;
   return {
-    file: source.file,
-    dir,
-    version: 1,
-    name: workflow.name,
-    description: workflow.description,
-    connection: toConnection(workflow.connection, credentials),
-    steps,
-    alerts,
-    environment: workflow.environment,
-    maxOrderVolume: workflow.max_order_volume,
-    positions: source.positions([]),
-    ...(schedule !== undefined && { schedule }),
+    guarded,
+    workflow: {
+      file: source.file,
+      dir,
+      version: 1,
+      name: workflow.name,
+      description: workflow.description,
+      connection: toConnection(workflow.connection, credentials),
+      steps,
+      alerts,
+      environment: workflow.environment,
+      maxOrderVolume: workflow.max_order_volume,
+      positions: source.positions([]),
+      ...(schedule !== undefined && { schedule }),
+    },
   };
 }
 

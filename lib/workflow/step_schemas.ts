@@ -15,6 +15,7 @@ import { compileCelExpression } from "./cel_expression.ts";
 import { resolveCelPayloadCase } from "./cel_payload.ts";
 import { DURATION_PATTERN } from "./duration.ts";
 import type { StepCheckContext, StepKindSchema } from "./step_kind.ts";
+import { unclosedBraces } from "./template_braces.ts";
 
 const _DURATION_EXPECTED = "expected a duration such as 250ms, 20s, 5m or 1h";
 
@@ -437,6 +438,9 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
       .meta({ description: "A message; {{ CEL }} inserts values of vars and session" }),
     check: (args, report, context) => {
       const text = args as string;
+      for (const at of unclosedBraces(text)) {
+        report([], "unclosed '{{', expected '}}' after the expression, e.g. {{ vars.bid }}", at);
+      }
       for (const match of text.matchAll(/\{\{(.*?)\}\}/gs)) {
         const inner = match[1] ?? "";
         const start = (match.index ?? 0) + 2;

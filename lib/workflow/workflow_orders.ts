@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Workflow, WorkflowStep } from "./load_workflow.ts";
+import type { Workflow, WorkflowStep } from "./workflow_model.ts";
 import { checkOrderSafety, type GuardedOrder } from "./order_safety.ts";
 import type { WorkflowDiagnostic } from "./workflow_diagnostic.ts";
 
@@ -18,13 +18,31 @@ export const ORDER_STEP_KINDS: ReadonlySet<string> = new Set([
   "submit_batch",
 ]);
 
+/** What the order guard reads of a workflow. */
+export type GuardedWorkflow =
+  & Pick<
+    Workflow,
+    "file" | "steps" | "environment" | "maxOrderVolume"
+  >
+  & { readonly connection: Pick<Workflow["connection"], "env" | "url"> };
+
+/** The target and flag the order guard judges a workflow's order steps against. */
+export interface OrderGuardOptions {
+  /** The command line's `--url`, overriding the workflow's endpoint. */
+  url?: string;
+  /** The command line's `--env`, overriding the workflow's endpoint. */
+  env?: "live" | "sim";
+  /** The command line's `--allow-live-orders`. */
+  allowLiveOrders: boolean;
+}
+
 interface _Located extends GuardedOrder {
   readonly label: string;
   readonly step: WorkflowStep;
   readonly volumeKey: string;
 }
 
-function _orders(workflow: Workflow): _Located[] {
+function _orders(workflow: GuardedWorkflow): _Located[] {
   const orders: _Located[] = [];
   for (const step of workflow.steps) {
     if (!ORDER_STEP_KINDS.has(step.kind)) continue;
@@ -71,8 +89,8 @@ function _orders(workflow: Workflow): _Located[] {
  * ```
  */
 export function workflowOrderDiagnostics(
-  workflow: Workflow,
-  options: { url?: string; env?: "live" | "sim"; allowLiveOrders: boolean },
+  workflow: GuardedWorkflow,
+  options: OrderGuardOptions,
 ): WorkflowDiagnostic[] {
   const orders = _orders(workflow);
   if (orders.length === 0) return [];

@@ -400,7 +400,9 @@ export const WorkflowDocumentSchema = _workflowSchema(z.unknown(), z.unknown());
  * ```
  */
 export function workflowJsonSchema(): Record<string, unknown> {
-  const generated = z.toJSONSchema(WorkflowSchema, { io: "input", unrepresentable: "any" });
+  const generated = _acceptEnvReferences(
+    z.toJSONSchema(WorkflowSchema, { io: "input", unrepresentable: "any" }),
+  ) as Record<string, unknown>;
   return {
     $schema: generated.$schema,
     $id: "https://t4flow.dev/schema/workflow.schema.json",
@@ -408,4 +410,31 @@ export function workflowJsonSchema(): Record<string, unknown> {
     description: `A t4flow workflow, format version ${WORKFLOW_VERSION}`,
     ...generated,
   };
+}
+
+/** A string with a `${NAME}`, `${NAME:-default}` or `${NAME:?message}` reference. */
+const _ENV_REFERENCE = {
+  type: "string",
+  pattern: "\\$\\{[A-Za-z_][A-Za-z0-9_]*(:[-?][^}]*)?\\}",
+  description: "Read from the environment (or --env-file) when the workflow is loaded",
+};
+
+/**
+ * The loader interpolates `${NAME}` before it checks values, so a string with a pattern or a list
+ * of allowed values also accepts a `${NAME}` reference (e.g. `webhook: ${ALERT_WEBHOOK}`).
+ */
+function _acceptEnvReferences(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(_acceptEnvReferences);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = _acceptEnvReferences(value);
+  if (out.type === "string" && (out.pattern !== undefined || out.enum !== undefined)) {
+    const { description, examples, ...rest } = out;
+    return {
+      ...(description !== undefined && { description }),
+      ...(examples !== undefined && { examples }),
+      anyOf: [rest, _ENV_REFERENCE],
+    };
+  }
+  return out;
 }
