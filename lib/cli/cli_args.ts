@@ -7,6 +7,7 @@
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { didYouMean } from "../workflow/did_you_mean.ts";
 import { parseEnvFile } from "../workflow/env_file.ts";
 import { formatDiagnostic, type WorkflowDiagnostic } from "../workflow/workflow_diagnostic.ts";
 import type { CliIo } from "./cli_io.ts";
@@ -57,8 +58,26 @@ export function parseCommandArgs<T extends CliOptions>(args: readonly string[], 
       strict: true,
     });
   } catch (error) {
-    throw new CliUsageError((error as Error).message.split("\n")[0] ?? String(error));
+    throw new CliUsageError(_friendlyArgsError(error as Error, options));
   }
+}
+
+/** parseArgs' messages in the CLI's words: what is wrong, and what was probably meant. */
+function _friendlyArgsError(error: Error & { code?: string }, options: CliOptions): string {
+  const first = error.message.split("\n")[0] ?? String(error);
+  const names = [...Object.keys(options), "help"].map((name) => `--${name}`);
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /'([^']+)'/.exec(first)?.[1] ?? "";
+    const suggestion = didYouMean(option.replace(/=.*$/, ""), names);
+    // Without a likely match, the usage hint that follows lists the options.
+    return `Unknown option '${option}'.${suggestion ? ` Did you mean '${suggestion}'?` : ""}`;
+  }
+  if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const option = /'(-[^' ]+)/.exec(first)?.[1];
+    if (option && / argument missing$/.test(first)) return `Option '${option}' needs a value.`;
+    if (option) return `Option '${option}' takes no value.`;
+  }
+  return first;
 }
 
 /**

@@ -13,9 +13,9 @@ import { loadWorkflow, type Workflow } from "../workflow/load_workflow.ts";
 import type { RunReport } from "../workflow/run_report.ts";
 import { invalidRunReport, runWorkflow } from "../workflow/run_workflow.ts";
 import { WorkflowValidationError } from "../workflow/workflow_diagnostic.ts";
-import { workflowOrderDiagnostics } from "../workflow/workflow_orders.ts";
 import {
   cliEnvironment,
+  type CliOptions,
   CliUsageError,
   countOf,
   parseCommandArgs,
@@ -25,6 +25,7 @@ import type { CliIo } from "./cli_io.ts";
 import { CLI_HELP } from "./help.ts";
 import { writeJunitFile, writeReportFile } from "./report_files.ts";
 import { runEventPrinter } from "./run_output.ts";
+import { workflowFiles } from "./workflow_files.ts";
 
 /**
  * Runs `t4flow run`.
@@ -51,7 +52,7 @@ import { runEventPrinter } from "./run_output.ts";
  * ```
  */
 export async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
+  const options = {
     url: { type: "string" },
     env: { type: "string" },
     "env-file": { type: "string" },
@@ -65,13 +66,19 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     replay: { type: "string" },
     speed: { type: "string" },
     ...MONITOR_ARG_OPTIONS,
-  });
+  } as const satisfies CliOptions;
+  const { values, positionals } = parseCommandArgs(args, options);
   if (values.help) {
     io.stdout(CLI_HELP.run!);
     return EXIT_CODES.success;
   }
-  if (positionals.length !== 1) {
-    throw new CliUsageError(`run needs exactly one workflow file, got ${positionals.length}`);
+  if (positionals.length === 0) {
+    throw new CliUsageError("run needs a workflow file, several, or a directory of them");
+  }
+  const files = workflowFiles(positionals);
+  if (files.length > 1 || files[0] !== positionals[0]) {
+    const { runMany } = await import("./run_many.ts");
+    return await runMany(files, args, options, io, (one) => runCommand(one, io));
   }
   const file = positionals[0]!;
   if (values.env !== undefined && values.env !== "live" && values.env !== "sim") {
@@ -104,15 +111,13 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     workflow = loadWorkflow(file, {
       env,
       requireEndpoint: values.url === undefined && values.env === undefined,
+      // The order guard runs in the loader's pass: its errors come with every other error.
+      orderGuard: {
+        ...(values.url !== undefined && { url: values.url }),
+        ...(values.env !== undefined && { env: values.env as "live" | "sim" }),
+        allowLiveOrders: values["allow-live-orders"] === true,
+      },
     });
-    const refused = workflowOrderDiagnostics(workflow, {
-      ...(values.url !== undefined && { url: values.url }),
-      ...(values.env !== undefined && { env: values.env as "live" | "sim" }),
-      allowLiveOrders: values["allow-live-orders"] === true,
-    });
-    if (refused.length > 0) {
-      throw new WorkflowValidationError(file, [...workflow.warnings, ...refused]);
-    }
   } catch (error) {
     if (!(error instanceof WorkflowValidationError)) throw error;
     printDiagnostics(io, error.diagnostics, json);

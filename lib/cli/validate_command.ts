@@ -7,7 +7,6 @@
 import { EXIT_CODES } from "../workflow/exit_codes.ts";
 import { loadWorkflow } from "../workflow/load_workflow.ts";
 import { WorkflowValidationError } from "../workflow/workflow_diagnostic.ts";
-import { workflowOrderDiagnostics } from "../workflow/workflow_orders.ts";
 import { workflowScheduleDiagnostics } from "../monitor/workflow_schedule.ts";
 import {
   cliEnvironment,
@@ -18,6 +17,8 @@ import {
 } from "./cli_args.ts";
 import type { CliIo } from "./cli_io.ts";
 import { CLI_HELP } from "./help.ts";
+import { workflowFiles } from "./workflow_files.ts";
+import { escapeControl } from "../workflow/safe_text.ts";
 
 /**
  * Runs `t4flow validate`.
@@ -57,16 +58,17 @@ export function validateCommand(args: readonly string[], io: CliIo): number {
     throw new CliUsageError("validate needs at least one workflow file");
   }
   const env = cliEnvironment(io, values["env-file"]);
+  const files = workflowFiles(positionals);
   let code: number = EXIT_CODES.success;
-  for (const file of positionals) {
+  let invalid = 0;
+  for (const file of files) {
     try {
-      const workflow = loadWorkflow(file, { env });
-      const refused = [
-        ...workflowScheduleDiagnostics(workflow),
-        ...workflowOrderDiagnostics(workflow, {
-          allowLiveOrders: values["allow-live-orders"] === true,
-        }),
-      ];
+      // The order guard runs in the loader's pass: its errors come with every other error.
+      const workflow = loadWorkflow(file, {
+        env,
+        orderGuard: { allowLiveOrders: values["allow-live-orders"] === true },
+      });
+      const refused = workflowScheduleDiagnostics(workflow);
       if (refused.length > 0) {
         throw new WorkflowValidationError(file, [...workflow.warnings, ...refused]);
       }
@@ -84,7 +86,7 @@ export function validateCommand(args: readonly string[], io: CliIo): number {
         );
       } else {
         io.stdout(
-          `✓ ${file} is valid${
+          `✓ ${escapeControl(file)} is valid${
             workflow.warnings.length ? ` (${countOf(workflow.warnings.length, "warning")})` : ""
           }\n`,
         );
@@ -92,6 +94,7 @@ export function validateCommand(args: readonly string[], io: CliIo): number {
     } catch (error) {
       if (!(error instanceof WorkflowValidationError)) throw error;
       code = EXIT_CODES.invalid;
+      invalid++;
       printDiagnostics(io, error.diagnostics, values.json === true);
       if (values.json) {
         io.stdout(
@@ -100,9 +103,19 @@ export function validateCommand(args: readonly string[], io: CliIo): number {
           }\n`,
         );
       } else {
-        io.stdout(`✗ ${file} is invalid (${countOf(error.errors.length, "error")})\n`);
+        io.stdout(
+          `✗ ${escapeControl(file)} is invalid (${countOf(error.errors.length, "error")})\n`,
+        );
       }
     }
+  }
+  if (files.length > 1) {
+    const valid = files.length - invalid;
+    io.stdout(
+      values.json
+        ? `${JSON.stringify({ type: "validate_summary", files: files.length, valid, invalid })}\n`
+        : `${countOf(files.length, "workflow")}: ${valid} valid, ${invalid} invalid\n`,
+    );
   }
   return code;
 }

@@ -296,6 +296,9 @@ function _variantSchema(
   return z.union([z.enum(bare as [string, ...string[]]), ...maps]);
 }
 
+const _SINKS_EXPECTED =
+  "expected a list of sinks, e.g. 'to: [stderr]' or 'to: [{ file: alerts.jsonl }]'";
+
 /** What `on:` expects, in messages. */
 export const ALERT_ON_EXPECTED =
   "expected a login result name (e.g. LOCKED_OUT), login_failed or an event";
@@ -342,7 +345,7 @@ function _workflowSchema(step: z.ZodType, sink: z.ZodType | undefined) {
   const alert = sink
     ? AlertSchema.extend({
       on: z.string({ error: ALERT_ON_EXPECTED }),
-      to: z.array(sink).min(1).optional(),
+      to: z.array(sink, { error: _SINKS_EXPECTED }).min(1, { error: _SINKS_EXPECTED }).optional(),
     })
     : AlertSchema.extend({
       on: z.union([

@@ -95,12 +95,12 @@ export function reportZodIssues(
       if (suggestion) hint = `; did you mean '${suggestion}'?`;
     }
     if (value === undefined) {
-      source.error(source.offset(path), keyPath(path), `missing, ${issue.message}`);
+      source.error(source.offset(path), keyPath(path), `missing, ${_message(issue)}`);
     } else {
       source.error(
         source.offset(path),
         keyPath(path),
-        `${issue.message}, got ${source.describe(path, value, secret)}${hint}`,
+        `${_message(issue)}, got ${source.describe(path, value, secret)}${hint}`,
       );
     }
   }
@@ -152,4 +152,22 @@ function _unwrap(schema: z.ZodType): z.ZodType {
 function _keysOf(schema: z.ZodType): string[] {
   const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
   return shape ? Object.keys(shape) : [];
+}
+
+const _EXPECTED: Readonly<Record<string, string>> = {
+  array: "a list",
+  object: "a map",
+  string: "a text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+};
+
+/** The issue's message; zod's own English ("Invalid input: ...") in the loader's words. */
+function _message(issue: z.core.$ZodIssue): string {
+  if (!issue.message.startsWith("Invalid input")) return issue.message;
+  if (issue.code === "invalid_type") {
+    return `expected ${_EXPECTED[issue.expected] ?? issue.expected}`;
+  }
+  return "expected another value (see the JSON Schema or docs/workflows.md)";
 }

@@ -137,6 +137,7 @@ describe("t4flow CLI", () => {
     assert.deepEqual(io.out, [
       "✓ examples/session-check.yaml is valid\n",
       "✗ tests/fixtures/workflows/invalid/bad_env.yaml is invalid (1 error)\n",
+      "2 workflows: 1 valid, 1 invalid\n",
     ]);
     assert.equal(io.err.length, 1);
   });
@@ -165,7 +166,7 @@ describe("t4flow CLI", () => {
           ["frobnicate"],
           "t4flow: unknown command 'frobnicate', expected run, validate, sim, schema, console or monitor\n",
         ],
-        [["run"], "t4flow: run needs exactly one workflow file, got 0\n"],
+        [["run"], "t4flow: run needs a workflow file, several, or a directory of them\n"],
         [["run", "x.yaml", "--env", "prod"], "t4flow: --env must be live or sim: got 'prod'\n"],
         [
           ["run", "x.yaml", "--hold", "soon"],
@@ -173,7 +174,7 @@ describe("t4flow CLI", () => {
         ],
         [
           ["run", "x.yaml", "--bogus"],
-          "t4flow: Unknown option '--bogus'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--bogus\"\n",
+          "t4flow: Unknown option '--bogus'.\n",
         ],
       ] as const
     ) {

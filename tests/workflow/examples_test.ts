@@ -56,7 +56,7 @@ describe("examples run green against the simulator", () => {
         stdout: (t) => void out.push(t),
         stderr: (t) => void out.push(t),
         isTTY: false,
-        env: { T4_API_KEY: KEY },
+        env: { T4_API_KEY: KEY, T4FLOW_ALERT_FILE: join(dir, "alerts.jsonl") },
         onInterrupt: () => () => {},
       };
       const code = await main(
@@ -102,7 +102,7 @@ describe("examples run green against the simulator", () => {
       stdout: (t) => void out.push(t),
       stderr: (t) => void out.push(t),
       isTTY: false,
-      env: { T4_API_KEY: KEY },
+      env: { T4_API_KEY: KEY, T4FLOW_ALERT_FILE: join(dir, "alerts.jsonl") },
       onInterrupt: () => () => {},
     };
     const code = await main(["run", file, "--url", sim.url, "--junit", junit], io);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
@@ -27,6 +27,21 @@ describe("schema/workflow.schema.json", () => {
       assert.ok(valid, JSON.stringify(validate.errors, null, 2));
     });
   }
+
+  it("examples write their alert files outside the repository", () => {
+    const repo = resolve(".");
+    for (const name of examples) {
+      const text = readFileSync(join("examples", name), "utf8");
+      const workflow = parseWorkflow(text, join("examples", name), {
+        env: { T4_API_KEY: "sk-schema-key-1", ALERT_WEBHOOK: "https://hooks.example/x" },
+        dir: resolve("examples"),
+      });
+      for (const sink of workflow.alerts.flatMap((a) => a.to)) {
+        if (sink.kind !== "file") continue;
+        assert.ok(!resolve(sink.path).startsWith(repo), `${name} writes ${sink.path}`);
+      }
+    }
+  });
 
   it("accepts ${NAME} where a URL, a duration or a fixed value is expected", () => {
     const doc = {
