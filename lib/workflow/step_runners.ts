@@ -7,6 +7,7 @@
 
 import { LoginError } from "../client/errors.ts";
 import type { StatusEvent } from "../client/status_event.ts";
+import { explainConnectionError } from "./explain_connection_error.ts";
 import { runHold } from "./hold_step.ts";
 import { MARKET_STEP_RUNNERS } from "./market_step_runners.ts";
 import type { StepRunner } from "./step_context.ts";
@@ -26,7 +27,11 @@ export const STEP_RUNNERS: Record<string, StepRunner> = {
     const client = context.openClient(
       timeout === undefined ? {} : { loginTimeoutMs: parseDuration(timeout)! },
     );
-    context.session = await Promise.race([client.connect(), context.clientEnded()]);
+    try {
+      context.session = await Promise.race([client.connect(), context.clientEnded()]);
+    } catch (error) {
+      throw await explainConnectionError(error);
+    }
     const session = context.session;
     return `session ${session.sessionId || "(no id)"}${
       session.userId ? ` as ${session.userId}` : ""
