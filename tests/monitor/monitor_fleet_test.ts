@@ -294,4 +294,35 @@ describe("MonitorFleet against the simulator", () => {
     store.close();
     store2.close();
   });
+
+  it("deletes runs older than the retention when it starts", async () => {
+    const clock = new FakeClock(WEDNESDAY_NOON);
+    const store = openSqliteRunStore(":memory:");
+    const old = {
+      workflow: "kept",
+      durationMs: 5,
+      status: "succeeded" as const,
+      exitCode: 0,
+      loginMs: 1,
+      error: null,
+      alerts: [],
+    };
+    store.add({ ...old, startedAt: WEDNESDAY_NOON - 31 * 86_400_000 });
+    store.add({ ...old, startedAt: WEDNESDAY_NOON - 29 * 86_400_000 });
+    const { createClient } = gatedClients();
+    const fleet = new MonitorFleet(
+      [{ workflow: workflow("kept", GOOD_KEY, "ws://127.0.0.1:9/"), schedule: parseEvery("1m") }],
+      fleetOptions({ store, clock, retainMs: 30 * 86_400_000, run: { createClient } }),
+    );
+    assert.equal(runsOf(fleet, "kept").length, 2);
+    const stop = new AbortController();
+    const done = fleet.run(stop.signal);
+    stop.abort();
+    await clock.advance(30_000); // the grace period of the run that started
+    await done;
+    assert.deepEqual(runsOf(fleet, "kept").map((r) => r.startedAt), [
+      WEDNESDAY_NOON - 29 * 86_400_000,
+    ]);
+    store.close();
+  });
 });
