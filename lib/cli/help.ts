@@ -102,7 +102,8 @@ Runs many workflows in one process, each on its own schedule (its 'schedule:' ke
 --every/--cron), keeps every run in a history (SQLite) and serves a status page, a JSON API
 (/api/status), badges (/badges/NAME.svg) and Prometheus metrics (/metrics). PATH is a workflow
 file or a directory (every *.yaml and *.yml in it). One workflow's failure never stops another.
-SIGTERM or Ctrl-C: no new runs; running checks get --grace to finish; exit 130.
+SIGTERM or Ctrl-C: no new runs; running checks get --grace to finish; exit 130. A second signal
+exits at once (130, or 143 for SIGTERM).
 
 Options:
   --listen HOST:PORT         the status page (default 127.0.0.1:8090); any address other than

@@ -279,11 +279,16 @@ async function _serve(io: CliIo, json: boolean, options: _ServeOptions): Promise
       io.stderr(
         `\nt4flow: ${signal}: no new runs; running checks get ${
           Math.round((options.fleet.graceMs ?? DEFAULT_GRACE_MS) / 1000)
-        } s to finish (again to stop now)…\n`,
+        } s to finish (again to exit at once)…\n`,
       );
       stop.abort(new Error(`stopped by ${signal}`));
     } else {
+      // A second signal does not wait for the checks: interrupt them and exit now, 128 + signal
+      // (as `t4flow run` does). The history is safe: SQLite commits each run on its own.
       kill.abort(new Error(`stopped by ${signal}`));
+      const code = signal === "SIGTERM" ? EXIT_CODES.terminated : EXIT_CODES.interrupted;
+      io.stderr(`t4flow: ${signal} again: exiting at once (${code})\n`);
+      io.exit?.(code);
     }
   });
   try {

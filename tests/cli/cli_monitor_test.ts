@@ -231,4 +231,38 @@ describe("t4flow monitor", () => {
       await rm(file);
     }
   });
+
+  it("a second SIGTERM exits at once while a check is still running", async () => {
+    const held = await mkdtemp(join(tmpdir(), "t4flow-cli-monitor-held-"));
+    await writeFile(
+      join(held, "held.yaml"),
+      workflow("held", "GOOD").replace("  - login\n", "  - login\n  - hold: 1h\n"),
+    );
+    let kill: (signal: NodeJS.Signals) => void = () => {};
+    let stderr = "";
+    try {
+      const logins = sim.stats.logins;
+      const done = runCli(
+        ["monitor", held, "--url", sim.url, "--listen", "127.0.0.1:0", "--grace", "1h"],
+        ENV,
+        { spawned: (k) => (kill = k), onStderr: (text) => (stderr += text) },
+      );
+      // Once the session is up, stop twice: a grace period of an hour would keep the process
+      // alive (and this test would time out) without the second signal.
+      for (let i = 0; i < 600 && sim.stats.logins === logins; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(sim.stats.logins > logins, "the held workflow logged in");
+      kill("SIGTERM");
+      for (let i = 0; i < 600 && !/no new runs/.test(stderr); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      kill("SIGTERM");
+      const result = await done;
+      assert.ok(result.code === 143 || result.signal === "SIGTERM", `${result.code}`);
+      assert.match(result.stderr, /SIGTERM again: exiting at once \(143\)/);
+    } finally {
+      await rm(held, { recursive: true, force: true });
+    }
+  });
 });
