@@ -99,6 +99,9 @@ export class ClientSubscriptions {
   readonly #timeoutMs: number;
   readonly #registry = new SubscriptionRegistry();
   readonly #waiters = new Map<string, Set<_Waiter>>();
+  /** Sent on this connection, not yet confirmed; then confirmed. */
+  readonly #unconfirmed = new Set<string>();
+  readonly #confirmed = new Set<string>();
   #accountAnswers: (string | undefined)[] = [];
   #accountHead = 0;
 
@@ -137,8 +140,12 @@ export class ClientSubscriptions {
         );
       }
       const frame = _depthFrame(sub, buffer, sub.depthLevels ?? DepthLevels.NORMAL);
-      this.#registry.setMarket("market_depth", sub, frame);
-      return { key: _key("market_depth", sub.marketId), frame };
+      return {
+        key: _key("market_depth", sub.marketId),
+        frame,
+        current: this.#registry.marketFrame("market_depth", sub),
+        register: () => this.#registry.setMarket("market_depth", sub, frame),
+      };
     });
   }
 
@@ -165,8 +172,12 @@ export class ClientSubscriptions {
     return this.#subscribe("subscribeMarketByOrder", options, () => {
       requireMarketIds("subscribeMarketByOrder", market);
       const frame = _byOrderFrame(market, true);
-      this.#registry.setMarket("market_by_order", market, frame);
-      return { key: _key("market_by_order", market.marketId), frame };
+      return {
+        key: _key("market_by_order", market.marketId),
+        frame,
+        current: this.#registry.marketFrame("market_by_order", market),
+        register: () => this.#registry.setMarket("market_by_order", market, frame),
+      };
     });
   }
 
@@ -200,8 +211,13 @@ export class ClientSubscriptions {
           ...(sub.uplMode === undefined ? {} : { uplMode: sub.uplMode }),
         }),
       });
-      this.#registry.setAccount(sub.accountId, frame);
-      return { key: _key("account", sub.accountId), frame, accountId: sub.accountId };
+      return {
+        key: _key("account", sub.accountId),
+        frame,
+        accountId: sub.accountId,
+        current: this.#registry.accountFrame(sub.accountId),
+        register: () => this.#registry.setAccount(sub.accountId, frame),
+      };
     });
   }
 
@@ -231,12 +247,12 @@ export class ClientSubscriptions {
    * @returns How many were sent.
    */
   replay(): number {
-    this.#accountAnswers = [];
-    this.#accountHead = 0;
+    this.dropped();
     let sent = 0;
     for (const { kind, id, frame } of this.#registry.entries()) {
       if (!this.#port.send(frame)) break;
       if (kind === "account") this.#accountAnswers.push(id);
+      this.#unconfirmed.add(_key(kind, id));
       sent++;
     }
     return sent;
@@ -249,8 +265,8 @@ export class ClientSubscriptions {
    * @param marketId The market id.
    */
   onMarketData(kind: "market_depth" | "market_by_order", marketId: string): void {
-    if (this.#waiters.size === 0) return;
-    this.#settle(_key(kind, marketId), undefined);
+    if (this.#unconfirmed.size === 0) return;
+    this.#confirm(_key(kind, marketId));
   }
 
   /**
@@ -278,7 +294,7 @@ export class ClientSubscriptions {
       this.#accountHead = 0;
     }
     if (accountId === undefined) return; // the answer to an unsubscribe
-    if (success) this.#settle(_key("account", accountId), undefined);
+    if (success) this.#confirm(_key("account", accountId));
     else this.#refused("account", accountId, { kind: "account", accountId, errors });
   }
 
@@ -286,6 +302,8 @@ export class ClientSubscriptions {
   dropped(): void {
     this.#accountAnswers = [];
     this.#accountHead = 0;
+    this.#unconfirmed.clear();
+    this.#confirmed.clear();
   }
 
   /**
@@ -300,7 +318,13 @@ export class ClientSubscriptions {
   #subscribe(
     operation: string,
     options: RequestOptions | undefined,
-    build: () => { key: string; frame: Uint8Array<ArrayBuffer>; accountId?: string },
+    build: () => {
+      key: string;
+      frame: Uint8Array<ArrayBuffer>;
+      accountId?: string;
+      current: Uint8Array<ArrayBuffer> | undefined;
+      register(): void;
+    },
   ): Promise<void> {
     try {
       this.#port.requireOpen(operation);
@@ -308,8 +332,16 @@ export class ClientSubscriptions {
         throw new RequestAbortedError(operation, false, { cause: options.signal.reason });
       }
       if (options?.timeoutMs !== undefined) checkTimerMs("timeoutMs", options.timeoutMs, operation);
-      const { key, frame, accountId } = build();
+      const { key, frame, accountId, current, register } = build();
+      // The very same subscription already sent on this connection (e.g. just replayed): its
+      // outcome is this call's, and nothing is sent twice.
+      const same = current !== undefined && _sameBytes(current, frame);
+      if (same && this.#confirmed.has(key)) return Promise.resolve();
       const waiting = this.#wait(key, operation, options);
+      if (same && this.#unconfirmed.has(key)) return waiting;
+      register();
+      this.#confirmed.delete(key);
+      this.#unconfirmed.add(key);
       if (this.#port.send(frame) && accountId !== undefined) this.#accountAnswers.push(accountId);
       return waiting;
     } catch (error) {
@@ -348,6 +380,8 @@ export class ClientSubscriptions {
     refusal: ConstructorParameters<typeof SubscriptionRejectedError>[0],
   ) {
     const key = _key(kind, id);
+    this.#unconfirmed.delete(key);
+    this.#confirmed.delete(key);
     const known = this.#registry.forget(kind, id);
     const error = new SubscriptionRejectedError(refusal);
     if (this.#waiters.has(key)) this.#settle(key, error);
@@ -362,7 +396,15 @@ export class ClientSubscriptions {
     }
   }
 
+  #confirm(key: string): void {
+    if (!this.#unconfirmed.delete(key)) return;
+    this.#confirmed.add(key);
+    this.#settle(key, undefined);
+  }
+
   #cancel(key: string, operation: string): void {
+    this.#unconfirmed.delete(key);
+    this.#confirmed.delete(key);
     if (!this.#waiters.has(key)) return;
     this.#settle(
       key,
@@ -391,6 +433,12 @@ export class ClientSubscriptions {
     _release(this.#clock, waiter);
     waiter.reject(error);
   }
+}
+
+function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function _release(clock: Clock, waiter: _Waiter): void {

@@ -68,6 +68,30 @@ export class SubscriptionRegistry {
   }
 
   /**
+   * The frame last recorded for a market subscription.
+   *
+   * @param kind `"market_depth"` or `"market_by_order"`.
+   * @param market The market.
+   * @returns The frame, or `undefined` when not subscribed.
+   */
+  marketFrame(
+    kind: Exclude<SubscriptionKind, "account">,
+    market: MarketRef,
+  ): Uint8Array<ArrayBuffer> | undefined {
+    return this.#frames.get(_marketKey(kind, market));
+  }
+
+  /**
+   * The frame last recorded for an account subscription.
+   *
+   * @param accountId The account id.
+   * @returns The frame, or `undefined` when not subscribed.
+   */
+  accountFrame(accountId: string): Uint8Array<ArrayBuffer> | undefined {
+    return this.#frames.get(`account:${accountId}`);
+  }
+
+  /**
    * Forgets a market subscription.
    *
    * @param kind `"market_depth"` or `"market_by_order"`.

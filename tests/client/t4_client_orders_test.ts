@@ -4,6 +4,7 @@ import {
   ConnectionLostError,
   NotConnectedError,
   OrderBatchRejectedError,
+  OrderOutcomeUnknownError,
   OrderRejectedError,
   RequestTimeoutError,
 } from "../../lib/client/errors.ts";
@@ -287,6 +288,81 @@ describe("T4Client rejected orders", () => {
     ws.reply(failed({ uniqueId: "u9", change: OrderChange.PULL_REJECTED, statusDetail: "gone" }));
     const [answer] = await pull;
     assert.equal(answer?.$typeName, "t4proto.v1.orderrouting.OrderUpdateFailed");
+    await t.client.close();
+  });
+});
+
+describe("T4Client order identity", () => {
+  const AT = { accountId: "ACC-1", marketId: "M-1" };
+  const failedFor = (value: Record<string, unknown>): ServerMessageInit => ({
+    payload: {
+      case: "orderUpdateFailed",
+      value: { ...AT, change: OrderChange.SUBMISSION_REJECTED, ...value },
+    },
+  });
+
+  it("never pins a failure tagged for someone else on one of our orders", async () => {
+    const t = await connected({ heartbeatMs: 600_000 });
+    const ws = t.net.last;
+    const a = t.client.submitOrder({ ...AT, orders: [{ volume: 1 }] });
+    const b = t.client.submitOrder({ ...AT, orders: [{ volume: 2 }] });
+    let settled = 0;
+    void outcome(a).then(() => settled++);
+    void outcome(b).then(() => settled++);
+    ws.reply(failedFor({ uniqueId: "x", tagClOrdId: "someone-else", statusDetail: "not yours" }));
+    await t.clock.advance(0);
+    assert.equal(settled, 0, "neither order was refused");
+    ws.reply({ payload: { case: "orderUpdate", value: { uniqueId: "ua", tag: a.tags[0]! } } });
+    ws.reply(failedFor({ uniqueId: "ub", tagClOrdId: b.tags[0]!, statusDetail: "too big" }));
+    assert.deepEqual((await a).map((u) => u.uniqueId), ["ua"]);
+    const rb = await outcome(b);
+    assert.ok("e" in rb && rb.e instanceof OrderRejectedError && rb.e.detail === "too big");
+    assert.deepEqual(rb.e.tags, b.tags);
+    await t.client.close();
+  });
+
+  it("matches an untagged ORDER_CHANGE_FAILED when exactly one order waits there", async () => {
+    const t = await connected({ heartbeatMs: 600_000 });
+    const only = outcome(t.client.submitOrder({ ...AT, orders: [{ volume: 1 }] }));
+    t.net.last.reply(failedFor({ change: OrderChange.FAILED, statusDetail: "Market halted" }));
+    const r = await only;
+    assert.ok("e" in r && r.e instanceof OrderRejectedError && r.e.detail === "Market halted");
+    await t.client.close();
+  });
+
+  it("reports outcome unknown with the tags when several orders could own an untagged failure", async () => {
+    const t = await connected({ heartbeatMs: 600_000 });
+    const a = t.client.submitOrder({ ...AT, orders: [{ volume: 1 }] });
+    const b = t.client.submitOrder({ ...AT, orders: [{ volume: 2 }] });
+    t.net.last.reply(failedFor({ statusDetail: "whose?" }));
+    for (const request of [a, b]) {
+      const r = await outcome(request);
+      assert.ok("e" in r && r.e instanceof OrderOutcomeUnknownError, String("e" in r && r.e));
+      assert.deepEqual(r.e.tags, request.tags);
+      assert.match(r.e.message, /reconcile tags .* from account updates before retrying/);
+    }
+    await t.client.close();
+  });
+
+  it("knows every tag before sending and carries it in every outcome", async () => {
+    const t = await connected({ heartbeatMs: 600_000, requestTimeoutMs: 1000 });
+    const mine = t.client.orderTag();
+    assert.notEqual(mine, t.client.orderTag(), "unique");
+    const timedOut = t.client.submitOrder({ ...AT, orders: [{ tag: mine }, {}] });
+    assert.equal(timedOut.tags[0], mine);
+    assert.match(timedOut.tags[1]!, /^t4f/);
+    const waiting = outcome(timedOut);
+    await t.clock.advance(1000);
+    const r = await waiting;
+    assert.ok("e" in r && r.e instanceof RequestTimeoutError);
+    assert.deepEqual(r.e.tags, timedOut.tags);
+    assert.match(r.e.message, new RegExp(`tags ${mine}`));
+    const lost = t.client.submitOrder({ ...AT, orders: [{}] });
+    const dropped = outcome(lost);
+    t.net.last.drop();
+    const l = await dropped;
+    assert.ok("e" in l && l.e instanceof ConnectionLostError);
+    assert.deepEqual(l.e.tags, lost.tags);
     await t.client.close();
   });
 });
