@@ -171,7 +171,9 @@ export class Credentials {
 }
 
 /**
- * Replaces every occurrence of the given secrets in `text` with `[REDACTED]`.
+ * Replaces every occurrence of the given secrets in `text` with `[REDACTED]`. A secret shorter
+ * than four characters (say a one-digit PIN) is replaced only where it stands alone, not inside a
+ * longer run of letters and digits, so that it cannot mangle unrelated text.
  *
  * @param text The text to scrub.
  * @param secrets The secret strings (empty strings are ignored).
@@ -183,12 +185,60 @@ export class Credentials {
  * import { redactSecrets } from "./credentials.ts";
  *
  * assert.equal(redactSecrets("bad key sk-1 given", ["sk-1"]), "bad key [REDACTED] given");
+ * assert.equal(redactSecrets("pin 7 at 17:07", ["7"]), "pin [REDACTED] at 17:07");
  * ```
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+    if (secret.length === 0 || !out.includes(secret)) continue;
+    out = secret.length >= _SHORT ? out.split(secret).join(REDACTED) : out.replace(
+      new RegExp(`(?<![\\p{L}\\p{N}])${_escape(secret)}(?![\\p{L}\\p{N}])`, "gu"),
+      REDACTED,
+    );
+  }
+  return out;
+}
+
+/**
+ * Scrubs secrets from a value structurally: every string in it (keys and values, in arrays and
+ * plain objects, at any depth) goes through {@linkcode redactSecrets}; numbers, booleans and
+ * `null` are kept as they are. Never replaces inside serialized JSON, so the result is always
+ * the same shape and `JSON.stringify` of it always works.
+ *
+ * @param value A JSON-like value.
+ * @param secrets The secret strings.
+ * @returns A scrubbed copy (strings, arrays and plain objects are copied).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redactValue } from "./credentials.ts";
+ *
+ * const event = { at: 1764561234567, detail: "PIN 1234 refused" };
+ * assert.deepEqual(redactValue(event, ["1234"]), { at: 1764561234567, detail: "PIN [REDACTED] refused" });
+ * ```
+ */
+export function redactValue<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.every((s) => s.length === 0)) return value;
+  return _walk(value, secrets, 0) as T;
+}
+
+const _SHORT = 4;
+
+function _escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function _walk(value: unknown, secrets: readonly string[], depth: number): unknown {
+  if (typeof value === "string") return redactSecrets(value, secrets);
+  if (value === null || typeof value !== "object" || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((item) => _walk(item, secrets, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[redactSecrets(key, secrets)] = _walk(item, secrets, depth + 1);
   }
   return out;
 }

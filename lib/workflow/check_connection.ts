@@ -6,6 +6,7 @@
 
 import type { ReconnectPolicy } from "../client/backoff.ts";
 import { Credentials, type PasswordAuth } from "../client/credentials.ts";
+import { isLoopbackUrl } from "../client/loopback.ts";
 import { PriceFormat } from "../protocol/gen/t4/v1/common/enums_pb.ts";
 import { parseDuration } from "./duration.ts";
 import type { WorkflowConnection } from "./workflow_model.ts";
@@ -15,7 +16,9 @@ import { keyPath, type YamlSource } from "./yaml_source.ts";
 
 /**
  * Checks that a connection gives exactly one endpoint (`env` or `url`; none is fine when the
- * command line gives one).
+ * command line gives one), and that a cleartext `ws://` URL goes to loopback only (the one
+ * loopback rule, `isLoopbackUrl`) unless `allow_insecure: true`: the credentials would travel
+ * unencrypted.
  *
  * @param source Where to report.
  * @param connection The `connection` map.
@@ -32,6 +35,11 @@ import { keyPath, type YamlSource } from "./yaml_source.ts";
  * checkEndpoint(source, { env: "sim", url: "ws://x" }, true);
  * assert.equal(source.diagnostics[0]?.message, "give either env or url, not both");
  * assert.equal(source.diagnostics[0]?.line, 3);
+ *
+ * const cleartext = new YamlSource("connection:\n  url: ws://127.0.0.1.nip.io/v1\n", "y.yaml");
+ * cleartext.parse();
+ * checkEndpoint(cleartext, { url: "ws://127.0.0.1.nip.io/v1" }, true);
+ * assert.match(cleartext.diagnostics[0]?.message ?? "", /^cleartext ws:\/\/ to 127\.0\.0\.1\.nip\.io/);
  * ```
  */
 export function checkEndpoint(
@@ -50,6 +58,21 @@ export function checkEndpoint(
       source.offset(["connection"]),
       "connection",
       "missing env or url, expected 'env: live', 'env: sim' or 'url: wss://...'",
+    );
+  }
+  const url = connection.url;
+  if (typeof url !== "string" || connection.allow_insecure === true) return;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return; // the schema reports a URL that does not parse
+  }
+  if (parsed.protocol === "ws:" && !isLoopbackUrl(parsed)) {
+    source.error(
+      source.offset(["connection", "url"]),
+      "connection.url",
+      `cleartext ws:// to ${parsed.hostname} would send the credentials unencrypted, expected wss:// (ws:// is for 127.0.0.0/8, ::1 and localhost only) or allow_insecure: true`,
     );
   }
 }

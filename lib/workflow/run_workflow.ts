@@ -7,7 +7,7 @@
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { EXIT_CODES } from "./exit_codes.ts";
-import { redactSecrets } from "../client/credentials.ts";
+import { redactSecrets, redactValue } from "../client/credentials.ts";
 import {
   ClientClosedError,
   ConnectionError,
@@ -260,7 +260,9 @@ export async function runWorkflow(
     for (const [name, value] of Object.entries(vars)) {
       out[`vars.${name}`] = typeof value === "number"
         ? value
-        : redact(typeof value === "string" ? value : JSON.stringify(value));
+        : typeof value === "string"
+        ? redact(value)
+        : JSON.stringify(redactValue(value, secrets));
     }
     return out;
   };
@@ -277,7 +279,8 @@ export async function runWorkflow(
 
   const onStatus = (event: StatusEvent) => {
     const { session: _session, ...visible } = event as StatusEvent & { session?: unknown };
-    const safe = JSON.parse(redact(JSON.stringify(visible))) as Record<string, unknown>;
+    // Structural: strings are scrubbed where they are, never inside serialized JSON.
+    const safe = redactValue(visible, secrets) as Record<string, unknown>;
     emit({ type: "status", at: iso(), event: safe });
     const base: AlertVariables = { step: currentStep, url: target };
     switch (event.type) {
@@ -585,7 +588,7 @@ export async function runWorkflow(
     diagnostics: workflow.warnings,
     ...(context.hub && context.hub.reports().length > 0 && { watches: context.hub.reports() }),
     ...(Object.keys(vars).length > 0 &&
-      { vars: JSON.parse(redact(JSON.stringify(vars))) as Record<string, unknown> }),
+      { vars: redactValue(vars, secrets) }),
   };
 }
 
