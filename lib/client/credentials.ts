@@ -201,14 +201,15 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 }
 
 /**
- * Scrubs secrets from a value structurally: every string in it (keys and values, in arrays and
- * plain objects, at any depth) goes through {@linkcode redactSecrets}; numbers, booleans and
- * `null` are kept as they are. Never replaces inside serialized JSON, so the result is always
- * the same shape and `JSON.stringify` of it always works.
+ * Scrubs secrets from a value structurally, as JSON sees it: every string in it (keys and
+ * values, at any depth) goes through {@linkcode redactSecrets}; numbers, booleans and `null` are
+ * kept as they are; boxed primitives are unboxed, `toJSON()` is honoured and other objects become
+ * plain objects of their own enumerable properties. Never replaces inside serialized JSON, so
+ * the result has the same shape as the value's JSON.
  *
  * @param value A JSON-like value.
  * @param secrets The secret strings.
- * @returns A scrubbed copy (strings, arrays and plain objects are copied).
+ * @returns A scrubbed plain copy.
  *
  * @example
  * ```ts
@@ -233,9 +234,14 @@ function _escape(text: string): string {
 function _walk(value: unknown, secrets: readonly string[], depth: number): unknown {
   if (typeof value === "string") return redactSecrets(value, secrets);
   if (value === null || typeof value !== "object" || depth > 64) return value;
+  // As JSON sees it: boxed primitives (e.g. CEL numbers) unboxed, `toJSON()` honoured, then
+  // arrays item by item and any other object by its own enumerable properties.
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+    return _walk(value.valueOf(), secrets, depth + 1);
+  }
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return _walk(toJSON.call(value), secrets, depth + 1);
   if (Array.isArray(value)) return value.map((item) => _walk(item, secrets, depth + 1));
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     out[redactSecrets(key, secrets)] = _walk(item, secrets, depth + 1);

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { describe, it } from "node:test";
-import { AuthToken, Credentials, redactSecrets } from "../../lib/client/credentials.ts";
+import {
+  AuthToken,
+  Credentials,
+  redactSecrets,
+  redactValue,
+} from "../../lib/client/credentials.ts";
 import { LoginError } from "../../lib/client/errors.ts";
 import { LoginResult } from "../../lib/protocol/proto.ts";
 
@@ -89,5 +94,31 @@ describe("Credentials", () => {
       new LoginError(LoginResult.LOCKED_OUT, "").message,
       "Cannot log in to T4 as the server answered LOCKED_OUT",
     );
+  });
+
+  it("scrubs a short secret only where it stands alone", () => {
+    assert.equal(
+      redactSecrets("pin 7, at 17:07, 7", ["7"]),
+      "pin [REDACTED], at 17:07, [REDACTED]",
+    );
+    assert.equal(redactSecrets("the session ended", ["e"]), "the session ended");
+    assert.equal(redactSecrets("a.b a.b", ["a.b"]), "[REDACTED] [REDACTED]", "no regex syntax");
+  });
+
+  it("scrubs values structurally, never inside their JSON", () => {
+    const value = {
+      at: 1764594567000,
+      detail: `key ${SECRET}`,
+      [SECRET]: [new Number(4567), new Date(0), { nested: SECRET }],
+      credentials: new Credentials({ apiKey: SECRET }),
+    };
+    const safe = redactValue(value, [SECRET, "4567"]);
+    assert.deepEqual(safe, {
+      at: 1764594567000,
+      detail: "key [REDACTED]",
+      "[REDACTED]": [4567, "1970-01-01T00:00:00.000Z", { nested: "[REDACTED]" }],
+      credentials: { kind: "apiKey", apiKey: "[REDACTED]" },
+    });
+    assert.ok(!JSON.stringify(safe).includes(SECRET));
   });
 });
