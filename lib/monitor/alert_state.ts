@@ -73,6 +73,29 @@ export interface AlertState {
   lastRunAt?: number;
   /** The last outcome, including `skipped`. */
   lastStatus?: CheckOutcome["status"];
+  /**
+   * The last notice that could not be delivered to any sink: the state was left as if it had not
+   * been decided, so the next run that qualifies sends it again.
+   */
+  undelivered?: AlertNotification["kind"];
+  /** A fatal login refusal: a monitor does not send these credentials again (see `RefusedLogin`). */
+  refusedLogin?: RefusedLogin;
+}
+
+/**
+ * A login refused with a fatal result (e.g. `LOCKED_OUT`), kept in the alert state so that a
+ * monitor does not send the same credentials again until they change. The credentials are kept
+ * only as a salted SHA-256 fingerprint, never in clear.
+ */
+export interface RefusedLogin {
+  /** The login result short name, e.g. `LOCKED_OUT`. */
+  result: string;
+  /** When it was refused, ms since the epoch. */
+  at: number;
+  /** The random salt of the fingerprint (hex). */
+  salt: string;
+  /** SHA-256 of the salt and the credentials (hex). */
+  fingerprint: string;
 }
 
 /** A notice to send to the workflow's alert sinks. */
@@ -221,6 +244,7 @@ export function advanceAlertState(
       next.firing = true;
       next.firedAt = nowMs;
       next.lastNotifiedAt = nowMs;
+      delete next.undelivered;
       return {
         state: next,
         notification: {
@@ -240,6 +264,7 @@ export function advanceAlertState(
     }
     if (policy.reminderIntervalMs > 0 && nowMs - last >= policy.reminderIntervalMs) {
       next.lastNotifiedAt = nowMs;
+      delete next.undelivered;
       return {
         state: next,
         notification: {
@@ -274,8 +299,63 @@ export function advanceAlertState(
     reason: state.lastFailure ?? "",
   };
   next.firing = false;
+  delete next.undelivered;
   delete next.firedAt;
   delete next.lastNotifiedAt;
   delete next.failingSince;
   return { state: next, notification };
+}
+
+/**
+ * The state to keep when a notice could not be delivered to any sink: the notice is undone, so the
+ * next run that qualifies decides it again (a failure fires or reminds again, a success resolves
+ * again), and `undelivered` says which notice is owed. Counters and times of the run are kept.
+ *
+ * @param before The state before the run.
+ * @param after The state {@linkcode advanceAlertState} returned with `notification`.
+ * @param notification The notice that was not delivered.
+ * @returns The state to store.
+ *
+ * @example A firing notice whose webhook failed fires again on the next failed run
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { advanceAlertState, initialAlertState, undeliveredAlertState } from "./alert_state.ts";
+ *
+ * const fail = { status: "failure", reason: "login: LOCKED_OUT" } as const;
+ * const before = initialAlertState("check");
+ * const { state, notification } = advanceAlertState(before, fail, 0);
+ * const kept = undeliveredAlertState(before, state, notification!);
+ * assert.equal(kept.firing, false);
+ * assert.equal(kept.undelivered, "firing");
+ * assert.equal(advanceAlertState(kept, fail, 60_000).notification?.kind, "firing");
+ * ```
+ */
+export function undeliveredAlertState(
+  before: AlertState,
+  after: AlertState,
+  notification: AlertNotification,
+): AlertState {
+  const kept: AlertState = { ...after, undelivered: notification.kind };
+  const restore = (key: "firedAt" | "lastNotifiedAt" | "failingSince") => {
+    if (before[key] === undefined) delete kept[key];
+    else kept[key] = before[key];
+  };
+  switch (notification.kind) {
+    case "firing":
+      kept.firing = false;
+      delete kept.firedAt;
+      delete kept.lastNotifiedAt;
+      break;
+    case "reminder":
+      restore("lastNotifiedAt");
+      break;
+    case "resolved":
+      kept.firing = true;
+      restore("firedAt");
+      restore("lastNotifiedAt");
+      restore("failingSince");
+      if (before.lastFailure !== undefined) kept.lastFailure = before.lastFailure;
+      break;
+  }
+  return kept;
 }

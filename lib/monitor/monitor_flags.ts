@@ -18,6 +18,7 @@ export const MONITOR_ARG_OPTIONS = {
   "resolve-after": { type: "string" },
   "remind-every": { type: "string" },
   "in-maintenance": { type: "string" },
+  "retry-refused-login": { type: "boolean" },
 } as const;
 
 /** The help text of the monitor options, for `t4flow run --help`. */
@@ -30,6 +31,8 @@ export const MONITOR_HELP = `Monitor options (scheduled checks):
   --resolve-after N          resolved after N successful runs in a row (default 1)
   --remind-every DURATION    while still failing, remind at most this often (default never)
   --in-maintenance skip|run  inside the weekly T4 maintenance window (default skip: exit 0)
+  --retry-refused-login      log in although these credentials were refused with a fatal
+                             result (LOCKED_OUT, ...); without it such runs skip the login, exit 3
 `;
 
 /**
@@ -51,7 +54,10 @@ export const MONITOR_HELP = `Monitor options (scheduled checks):
  */
 export function monitorFlagsFromArgs(values: Readonly<Record<string, unknown>>): MonitorFlags {
   const flags: MonitorFlags = {};
-  const pick = (name: keyof typeof MONITOR_ARG_OPTIONS, key: keyof MonitorFlags) => {
+  const pick = (
+    name: keyof typeof MONITOR_ARG_OPTIONS,
+    key: Exclude<keyof MonitorFlags, "retryRefusedLogin">,
+  ) => {
     const value = values[name];
     if (typeof value === "string") flags[key] = value;
   };
@@ -63,5 +69,6 @@ export function monitorFlagsFromArgs(values: Readonly<Record<string, unknown>>):
   pick("resolve-after", "resolveAfter");
   pick("remind-every", "remindEvery");
   pick("in-maintenance", "inMaintenance");
+  if (values["retry-refused-login"] === true) flags.retryRefusedLogin = true;
   return flags;
 }

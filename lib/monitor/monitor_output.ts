@@ -50,7 +50,16 @@ export function formatMonitorEvent(event: MonitorEvent, json: boolean): string {
       return `monitor: warning: ${escapeControl(event.warning.message)}\n`;
     case "run": {
       const parts = [`monitor: run at ${_iso(event.at)} ${event.outcome} (exit ${event.exitCode})`];
-      if (event.notification) parts.push(`${event.notification.kind} notice sent`);
+      if (event.loginSkipped !== undefined) {
+        parts.push(
+          `login skipped: these credentials were refused with ${event.loginSkipped} (change them or pass --retry-refused-login)`,
+        );
+      }
+      if (event.notification && event.delivered === false) {
+        parts.push(
+          `${event.notification.kind} notice NOT delivered (every sink failed after retries; the next run sends it again)`,
+        );
+      } else if (event.notification) parts.push(`${event.notification.kind} notice sent`);
       else if (event.suppressedAlerts > 0) {
         parts.push(
           `${event.suppressedAlerts} alert${
@@ -94,6 +103,8 @@ function _jsonEvent(event: MonitorEvent): Record<string, unknown> {
         exit_code: event.exitCode,
         outcome: event.outcome,
         notice: event.notification?.kind ?? null,
+        ...(event.delivered !== undefined && { delivered: event.delivered }),
+        ...(event.loginSkipped !== undefined && { login_skipped: event.loginSkipped }),
         suppressed_alerts: event.suppressedAlerts,
         missed_slots: event.missedSlots,
       };

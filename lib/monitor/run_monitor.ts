@@ -23,10 +23,17 @@ import {
   type AlertState,
   type CheckOutcome,
   initialAlertState,
+  type RefusedLogin,
+  undeliveredAlertState,
 } from "./alert_state.ts";
 import { parseCron, parseEvery, type Schedule, ScheduleError } from "./schedule.ts";
 import { maintenanceSkipUntil, runScheduled } from "./scheduler.ts";
-import { type AlertStateWarning, updateAlertStateFile } from "./state_store.ts";
+import {
+  type AlertStateWarning,
+  readAlertStateFile,
+  updateAlertStateFile,
+  writeAlertStateFile,
+} from "./state_store.ts";
 
 /** The exit code of an interrupted run (Ctrl-C, SIGTERM). */
 const _INTERRUPTED = 130;
@@ -46,6 +53,13 @@ export interface MonitorOptions {
    * @default DEFAULT_MAINTENANCE_WINDOW
    */
   maintenance: MaintenanceWindow | null;
+  /**
+   * Send credentials again although they were refused with a fatal login result
+   * (`--retry-refused-login`).
+   *
+   * @default false
+   */
+  retryRefusedLogin?: boolean;
 }
 
 /** The raw values of the monitor flags, as the CLI's argument parser gives them. */
@@ -66,6 +80,8 @@ export interface MonitorFlags {
   remindEvery?: string | undefined;
   /** `--in-maintenance skip|run` (default skip) */
   inMaintenance?: string | undefined;
+  /** `--retry-refused-login`: log in although the credentials were refused with a fatal result. */
+  retryRefusedLogin?: boolean | undefined;
 }
 
 /** A monitor flag that cannot be used: the CLI exits with code 2 and sends nothing. */
@@ -175,6 +191,7 @@ export function parseMonitorFlags(flags: MonitorFlags): MonitorOptions | undefin
   const options: MonitorOptions = { policy, maintenance };
   if (schedule !== undefined) options.schedule = schedule;
   if (flags.state !== undefined) options.statePath = flags.state;
+  if (flags.retryRefusedLogin === true) options.retryRefusedLogin = true;
   return options;
 }
 
@@ -194,6 +211,11 @@ export interface MonitorRunResult<A> {
    * attempts would prolong the lockout); the notice for this run is still delivered.
    */
   stop?: boolean;
+  /**
+   * The fatal login result this run was refused with (e.g. `LOCKED_OUT`): the monitor remembers
+   * a fingerprint of the credentials and does not send them again until they change.
+   */
+  refusedLogin?: string;
 }
 
 /** What monitor mode reports, one event at a time (the CLI prints them, or JSON lines). */
@@ -213,6 +235,10 @@ export type MonitorEvent =
     missedSlots: number;
     /** For a failed run: the one-line reason without secrets. */
     reason?: string;
+    /** Whether the notice reached at least one sink (absent when no notice was due). */
+    delivered?: boolean;
+    /** The run did not log in: these credentials were refused with this fatal result before. */
+    loginSkipped?: string;
   }
   /** A problem with the state file; monitoring goes on. */
   | { type: "warning"; at: number; warning: AlertStateWarning };
@@ -227,7 +253,20 @@ export interface MonitorHooks<A> {
    * Sends a notice to the alert sinks (as the `firing`, `reminder` or `resolved` event), together
    * with the run's held-back alerts. Called only when a notice is due.
    */
-  deliver(notification: AlertNotification, alerts: readonly A[]): Promise<void>;
+  deliver(notification: AlertNotification, alerts: readonly A[]): Promise<boolean | void>;
+  /**
+   * Fingerprints the credentials with a salt (e.g. SHA-256 of the salt and the credentials), to
+   * recognise credentials refused with a fatal login result without storing them. Without it the
+   * monitor never skips a login.
+   */
+  credentialsFingerprint?(salt: string): string;
+  /**
+   * The result of a run whose login is skipped because its credentials were refused (exit 3
+   * with the run's held-back alerts, so reminders still carry them).
+   *
+   * @default {() => ({ exitCode: 3, reason })}
+   */
+  skippedLogin?(refused: RefusedLogin, reason: string): MonitorRunResult<A>;
   /** Reports what happened (skips, runs, state file warnings). */
   report?(event: MonitorEvent): void;
   /**
@@ -311,7 +350,7 @@ export async function runMonitor<A>(
     initialAlertState(hooks.check);
 
   /** Records one run and delivers what is due; returns the run's exit code. */
-  const record = async (result: MonitorRunResult<A>, missedSlots: number): Promise<void> => {
+  const record = async (result: _Attempt<A>, missedSlots: number): Promise<void> => {
     const at = clock.now();
     const alerts = result.alerts ?? [];
     if (result.exitCode === _INTERRUPTED) {
@@ -328,7 +367,10 @@ export async function runMonitor<A>(
     const outcome: CheckOutcome = result.exitCode === 0
       ? { status: "success" }
       : { status: "failure", reason: result.reason ?? `exit code ${result.exitCode}` };
+    const amend = (state: AlertState): AlertState => _rememberRefusal(state, result, at, hooks);
     let notification: AlertNotification | undefined;
+    let before: AlertState;
+    let after: AlertState;
     if (options.statePath !== undefined) {
       const update = await updateAlertStateFile(
         options.statePath,
@@ -336,16 +378,46 @@ export async function runMonitor<A>(
         outcome,
         at,
         options.policy,
+        amend,
       );
       for (const warning of update.warnings) report({ type: "warning", at, warning });
       notification = update.notification;
+      before = update.previous;
+      after = update.state;
     } else {
+      before = memory;
       const step = advanceAlertState(memory, outcome, at, options.policy);
-      memory = step.state;
+      memory = after = amend(step.state);
       notification = step.notification;
       hooks.alertStateStore?.save(memory, at);
     }
-    if (notification) await hooks.deliver(notification, alerts);
+    let delivered: boolean | undefined;
+    if (notification) {
+      delivered = (await hooks.deliver(notification, alerts)) !== false;
+      if (!delivered) {
+        // Nobody was told: keep the notice owed so the next run sends it again.
+        const kept = undeliveredAlertState(before, after, notification);
+        if (options.statePath !== undefined) {
+          try {
+            await writeAlertStateFile(options.statePath, kept, at);
+          } catch (error) {
+            report({
+              type: "warning",
+              at,
+              warning: {
+                kind: "write_failed",
+                message: `Cannot write state file ${options.statePath} as ${
+                  (error as Error).message
+                }: the undelivered ${notification.kind} notice may not be sent again`,
+              },
+            });
+          }
+        } else {
+          memory = kept;
+          hooks.alertStateStore?.save(memory, at);
+        }
+      }
+    }
     const event: MonitorEvent = {
       type: "run",
       at,
@@ -354,8 +426,31 @@ export async function runMonitor<A>(
       suppressedAlerts: notification ? 0 : alerts.length,
       missedSlots,
       ...(outcome.status === "failure" && { reason: outcome.reason }),
+      ...(delivered !== undefined && { delivered }),
+      ...(result.loginSkipped !== undefined && { loginSkipped: result.loginSkipped }),
     };
     report(notification ? { ...event, notification } : event);
+  };
+
+  /** Runs the check, or skips its login when these credentials were refused for good. */
+  const attempt = async (signal: AbortSignal): Promise<_Attempt<A>> => {
+    const refused = options.retryRefusedLogin ? undefined : await refusal();
+    if (
+      refused === undefined || hooks.credentialsFingerprint === undefined ||
+      hooks.credentialsFingerprint(refused.salt) !== refused.fingerprint
+    ) {
+      return await hooks.runOnce(signal);
+    }
+    // The same reason as the refused run's, so the alert state sees one failing episode.
+    const reason = `login: ${refused.result}`;
+    const skipped = hooks.skippedLogin?.(refused, reason) ?? { exitCode: 3, reason };
+    return { ...skipped, loginSkipped: refused.result };
+  };
+
+  /** The stored fatal login refusal, if any. */
+  const refusal = async (): Promise<RefusedLogin | undefined> => {
+    if (options.statePath === undefined) return memory.refusedLogin;
+    return (await readAlertStateFile(options.statePath, hooks.check)).state.refusedLogin;
   };
 
   const signal = hooks.signal ?? new AbortController().signal;
@@ -366,7 +461,7 @@ export async function runMonitor<A>(
       report({ type: "skipped", at: clock.now(), reason: "maintenance", until });
       return 0;
     }
-    const result = await hooks.runOnce(runSignal);
+    const result = await attempt(runSignal);
     await record(result, 0);
     return result.exitCode;
   }
@@ -377,7 +472,7 @@ export async function runMonitor<A>(
   if (signal.aborted) stop();
   let stoppedBy: number | undefined;
   try {
-    await runScheduled<MonitorRunResult<A>>(({ signal: runSignal }) => hooks.runOnce(runSignal), {
+    await runScheduled<_Attempt<A>>(({ signal: runSignal }) => attempt(runSignal), {
       schedule: options.schedule,
       clock,
       signal: stopper.signal,
@@ -420,4 +515,34 @@ export async function runMonitor<A>(
   }
   if (stoppedBy !== undefined) return stoppedBy;
   return signal.aborted ? _INTERRUPTED : 0;
+}
+
+/** A run result, and whether its login was skipped. */
+type _Attempt<A> = MonitorRunResult<A> & { loginSkipped?: string };
+
+/** Records a fatal login refusal (a salted fingerprint of the credentials) or clears it. */
+function _rememberRefusal<A>(
+  state: AlertState,
+  result: _Attempt<A>,
+  at: number,
+  hooks: MonitorHooks<A>,
+): AlertState {
+  if (result.refusedLogin !== undefined && hooks.credentialsFingerprint !== undefined) {
+    const salt = Array.from(
+      crypto.getRandomValues(new Uint8Array(16)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    const refusedLogin: RefusedLogin = {
+      result: result.refusedLogin,
+      at,
+      salt,
+      fingerprint: hooks.credentialsFingerprint(salt),
+    };
+    return { ...state, refusedLogin };
+  }
+  if (result.loginSkipped === undefined && result.exitCode === 0 && state.refusedLogin) {
+    const { refusedLogin: _, ...rest } = state;
+    return rest;
+  }
+  return state;
 }

@@ -208,6 +208,8 @@ export async function writeAlertStateFile(
 
 /** The result of {@linkcode updateAlertStateFile}. */
 export interface AlertStateUpdate {
+  /** The state before this run (as read, or fresh). */
+  previous: AlertState;
   /** The notice to send for this run, if any. */
   notification?: AlertNotification;
   /** The state after this run (as written). */
@@ -229,7 +231,8 @@ export interface AlertStateUpdate {
  * @param outcome What the run did.
  * @param nowMs The clock time of the run, ms since the epoch.
  * @param policy Thresholds and reminder interval.
- * @returns The notice, the new state and any warnings.
+ * @param amend Changes the new state before it is written (e.g. records a refused login).
+ * @returns The notice, the new state, the state before and any warnings.
  *
  * @example
  * ```ts
@@ -257,9 +260,12 @@ export async function updateAlertStateFile(
   outcome: CheckOutcome,
   nowMs: number,
   policy: AlertPolicy = DEFAULT_ALERT_POLICY,
+  amend: (state: AlertState) => AlertState = (state) => state,
 ): Promise<AlertStateUpdate> {
   const read = await readAlertStateFile(path, check);
-  const { state, notification } = advanceAlertState(read.state, outcome, nowMs, policy);
+  const advanced = advanceAlertState(read.state, outcome, nowMs, policy);
+  const notification = advanced.notification;
+  const state = amend(advanced.state);
   const warnings = read.warnings;
   try {
     await writeAlertStateFile(path, state, nowMs);
@@ -270,7 +276,8 @@ export async function updateAlertStateFile(
     _log.error(message);
     warnings.push({ kind: "write_failed", message });
   }
-  return notification ? { notification, state, warnings } : { state, warnings };
+  const previous = read.state;
+  return notification ? { notification, state, previous, warnings } : { state, previous, warnings };
 }
 
 function _reason(error: unknown): string {
@@ -318,6 +325,27 @@ function _parseState(raw: unknown): AlertState | string {
       return "'state.lastStatus' is not success, failure or skipped";
     }
     state.lastStatus = raw.lastStatus as CheckOutcome["status"];
+  }
+  if (raw.undelivered !== undefined) {
+    if (!["firing", "reminder", "resolved"].includes(raw.undelivered as string)) {
+      return "'state.undelivered' is not firing, reminder or resolved";
+    }
+    state.undelivered = raw.undelivered as AlertNotification["kind"];
+  }
+  if (raw.refusedLogin !== undefined) {
+    const r = raw.refusedLogin;
+    if (
+      !_isRecord(r) || typeof r.result !== "string" || !_TIME(r.at) ||
+      typeof r.salt !== "string" || typeof r.fingerprint !== "string"
+    ) {
+      return "'state.refusedLogin' is not a refused login";
+    }
+    state.refusedLogin = {
+      result: r.result,
+      at: r.at as number,
+      salt: r.salt,
+      fingerprint: r.fingerprint,
+    };
   }
   return state;
 }

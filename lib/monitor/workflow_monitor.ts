@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { Clock } from "../runtime/clock.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
 import { redactSecrets } from "../client/credentials.ts";
 import { LOGIN_RESULT_NAME_LIST } from "../protocol/login_result.ts";
 import {
@@ -28,9 +28,14 @@ import {
   type WorkflowAlert,
   workflowSecrets,
 } from "../workflow/load_workflow.ts";
-import type { RunEvent, RunReport } from "../workflow/run_report.ts";
-import { runWorkflow, type RunWorkflowOptions } from "../workflow/run_workflow.ts";
-import type { AlertNotification } from "./alert_state.ts";
+import { createHash } from "node:crypto";
+import type { AlertReport, RunEvent, RunReport } from "../workflow/run_report.ts";
+import {
+  invalidRunReport,
+  runWorkflow,
+  type RunWorkflowOptions,
+} from "../workflow/run_workflow.ts";
+import type { AlertNotification, RefusedLogin } from "./alert_state.ts";
 import { monitorAlertVariables, runFailureReason } from "./monitor_output.ts";
 import {
   type AlertStateStore,
@@ -182,7 +187,7 @@ export function runWorkflowMonitor(
   };
 
   const runOnceNow = async (signal: AbortSignal): Promise<MonitorRunResult<HeldAlert>> => {
-    let login: { result: string; errorMessage: string } | undefined;
+    let login: { result: string; errorMessage: string; fatal?: boolean } | undefined;
     const report = await runWorkflow(inRun, {
       ...options.run,
       signal,
@@ -192,12 +197,14 @@ export function runWorkflowMonitor(
           login = {
             result: String(event.event.result ?? ""),
             errorMessage: String(event.event.errorMessage ?? ""),
+            fatal: event.event.fatal === true,
           };
         }
         options.onRunEvent?.(event);
       },
     });
-    options.onReport?.(report);
+    // Written once the notice for this run is decided and delivered (with its deliveries).
+    pendingReport = report;
     const result: MonitorRunResult<HeldAlert> = {
       exitCode: report.exit_code,
       alerts: gated
@@ -205,20 +212,101 @@ export function runWorkflowMonitor(
         : [],
     };
     if (report.exit_code !== 0) result.reason = runFailureReason(report);
+    // A refusal of the credentials (the client's fatal list), not a session taken over elsewhere.
+    if (login?.fatal && login.result && login.result !== "LOGGED_IN_ELSEWHERE") {
+      result.refusedLogin = login.result;
+    }
     return result;
   };
 
+  let pendingReport: RunReport | undefined;
+  let noticeReports: AlertReport[] = [];
+  const onMonitorEvent = (event: MonitorEvent) => {
+    if (event.type === "run" && pendingReport !== undefined) {
+      options.onReport?.({ ...pendingReport, alerts: [...pendingReport.alerts, ...noticeReports] });
+      pendingReport = undefined;
+    }
+    noticeReports = [];
+    options.onMonitorEvent?.(event);
+  };
+
+  /** A run that does not log in: its credentials were refused with a fatal result before. */
+  const skippedLogin = (refused: RefusedLogin, reason: string): MonitorRunResult<HeldAlert> => {
+    const variables = {
+      step: "login",
+      url: "",
+      result: refused.result,
+      error_message: "",
+      detail: `login not sent: these credentials were refused with ${refused.result} at ${
+        new Date(refused.at).toISOString()
+      }; change them or pass --retry-refused-login`,
+    };
+    const now = (options.run?.clock ?? systemClock).now();
+    const base = invalidRunReport({
+      workflow: { name: workflow.name, file: workflow.file, version: 1 },
+      target: "",
+      startedAt: now,
+      endedAt: now,
+      diagnostics: [],
+    });
+    // The run's report: a login step that failed without sending anything.
+    pendingReport = {
+      ...base,
+      status: "failed",
+      exit_code: 3,
+      steps: [{
+        index: 0,
+        kind: "login",
+        name: "login",
+        status: "failed",
+        started_at: base.started_at,
+        duration_ms: 0,
+        error: { type: "LoginSkipped", message: variables.detail, result: refused.result },
+      }],
+    };
+    const held: HeldAlert[] = [
+      { event: "login_failed", variables },
+      { event: "step_failed", variables },
+      { event: "failed", variables: { ...variables, exit_code: 3 } },
+    ];
+    return {
+      exitCode: 3,
+      reason,
+      alerts: gated ? held.filter((alert) => _hasAlertFor(workflow, alert)) : [],
+    };
+  };
+
+  /** SHA-256 of the salt and every credential field; the credentials themselves are not kept. */
+  const credentialsFingerprint = (salt: string): string => {
+    const credentials = workflow.connection.credentials;
+    return createHash("sha256").update(salt).update("\0")
+      .update(JSON.stringify([credentials.toJSON(), credentials.secrets()])).digest("hex");
+  };
+
   const deliver = async (notice: AlertNotification, held: readonly HeldAlert[]) => {
-    if (!gated) return;
-    const dispatcher = new AlertDispatcher(workflow, options.io, redact);
+    if (!gated) return true;
+    const io: AlertIo = options.clock !== undefined && options.io.clock === undefined
+      ? { ...options.io, clock: options.clock }
+      : options.io;
+    const dispatcher = new AlertDispatcher(workflow, io, redact);
+    const delivered: AlertReport[] = [];
+    const collect = (alert: AlertReport) => {
+      delivered.push(alert);
+      noticeReports.push(alert);
+      options.onRunEvent?.({ type: "alert", ...alert });
+    };
+    dispatcher.onAlert(collect);
     let fired = 0;
+    // Every alert let out by a notice says which notice it is (`notice` in every sink's payload).
     for (const alert of held) {
       const wanted = notice.kind === "resolved"
         ? alert.event === "succeeded"
         : alert.event !== "succeeded";
-      if (wanted) fired += dispatcher.fire(alert.event, alert.variables);
+      if (wanted) {
+        fired += dispatcher.fire(alert.event, { ...alert.variables, notice: notice.kind });
+      }
     }
-    const variables = monitorAlertVariables(notice);
+    const variables = { ...monitorAlertVariables(notice), notice: notice.kind };
     const noticeFired = dispatcher.fire(notice.kind, variables);
     await dispatcher.flush();
     if (notice.kind === "resolved" ? noticeFired === 0 : fired + noticeFired === 0) {
@@ -231,19 +319,24 @@ export function runWorkflowMonitor(
       };
       const notifier = new AlertDispatcher(
         { ...workflow, alerts: [fallback] },
-        options.io,
+        io,
         redact,
       );
+      notifier.onAlert(collect);
       notifier.fire(notice.kind, variables);
       await notifier.flush();
     }
+    // Delivered when at least one sink of one alert took it; otherwise the notice stays owed.
+    return delivered.some((alert) => alert.sinks.some((sink) => sink.ok));
   };
 
   return runMonitor<HeldAlert>(monitor, {
     check: workflow.name,
     runOnce,
     deliver,
-    report: (event) => options.onMonitorEvent?.(event),
+    credentialsFingerprint,
+    skippedLogin,
+    report: onMonitorEvent,
     ...(options.clock !== undefined && { clock: options.clock }),
     ...(options.signal !== undefined && { signal: options.signal }),
     ...(options.runSignal !== undefined && { runSignal: options.runSignal }),

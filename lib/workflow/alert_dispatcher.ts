@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type Clock, sleep, systemClock } from "../runtime/clock.ts";
 import { writeRegularFile } from "../runtime/files.ts";
 import { runAlertCommand } from "./alert_command.ts";
 import { escapeControl } from "./safe_text.ts";
@@ -34,7 +35,23 @@ export interface AlertIo {
    * @default {10000}
    */
   timeoutMs?: number;
+  /**
+   * The clock the waits between delivery attempts run on.
+   *
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /**
+   * Waits before each retry of a failed file, webhook or command delivery, in milliseconds; one
+   * attempt plus one retry per entry (bounded, with backoff). `[]` never retries.
+   *
+   * @default {ALERT_RETRY_DELAYS_MS}
+   */
+  retryDelaysMs?: readonly number[];
 }
+
+/** Waits before the retries of a failed delivery: three attempts in all, 1 s then 4 s apart. */
+export const ALERT_RETRY_DELAYS_MS: readonly number[] = [1_000, 4_000];
 
 /**
  * Renders a message template. Control characters in the values are escaped (`\e`, `\n`, ...).
@@ -180,20 +197,50 @@ export class AlertDispatcher {
       }
     }
     const json = JSON.stringify(payload);
-    const sinks = await Promise.all(alert.to.map((sink) => this.#deliver(sink, message, json)));
+    const notice = typeof variables.notice === "string" ? variables.notice : undefined;
+    const sinks = await Promise.all(
+      alert.to.map((sink) => this.#deliverWithRetries(sink, message, json, notice)),
+    );
     const report: AlertReport = { on: alert.on, event, at, message, sinks };
     this.#reports.push(report);
     for (const listener of this.#listeners) listener(report);
   }
 
-  async #deliver(sink: AlertSink, message: string, json: string): Promise<AlertDelivery> {
+  async #deliverWithRetries(
+    sink: AlertSink,
+    message: string,
+    json: string,
+    notice: string | undefined,
+  ): Promise<AlertDelivery> {
+    const delays = sink.kind === "stderr" || sink.kind === "stdout"
+      ? []
+      : this.#io.retryDelaysMs ?? ALERT_RETRY_DELAYS_MS;
+    let attempts = 1;
+    let delivery = await this.#deliver(sink, message, json, notice);
+    for (const delay of delays) {
+      if (delivery.ok) break;
+      await sleep(this.#io.clock ?? systemClock, delay);
+      attempts++;
+      delivery = await this.#deliver(sink, message, json, notice);
+    }
+    return { ...delivery, attempts };
+  }
+
+  async #deliver(
+    sink: AlertSink,
+    message: string,
+    json: string,
+    notice: string | undefined,
+  ): Promise<AlertDelivery> {
+    // A notice says which it is everywhere: `alert (firing): ...` on a stream, `notice` in JSON.
+    const prefix = notice === undefined ? "alert" : `alert (${notice})`;
     try {
       switch (sink.kind) {
         case "stderr":
-          this.#io.stderr(`alert: ${escapeControl(message)}\n`);
+          this.#io.stderr(`${prefix}: ${escapeControl(message)}\n`);
           break;
         case "stdout":
-          this.#io.stdout(`alert: ${escapeControl(message)}\n`);
+          this.#io.stdout(`${prefix}: ${escapeControl(message)}\n`);
           break;
         case "file":
           writeRegularFile(sink.path, `${json}\n`, { append: true });

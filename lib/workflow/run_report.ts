@@ -58,6 +58,8 @@ export interface AlertDelivery {
   readonly ok: boolean;
   /** Why not (secrets redacted). */
   readonly error?: string;
+  /** How many times delivery was tried (failed file, webhook and command deliveries are retried). */
+  readonly attempts?: number;
 }
 
 /** One alert that fired. */

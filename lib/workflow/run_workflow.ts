@@ -200,7 +200,7 @@ export async function runWorkflow(
   const emit = (event: RunEvent) => options.onEvent?.(event);
   const iso = () => new Date(clock.now()).toISOString();
   const io: AlertIo = options.io ?? await _processIo();
-  const alerts = new AlertDispatcher(workflow, io, redact);
+  const alerts = new AlertDispatcher(workflow, { clock, ...io }, redact);
   alerts.onAlert((report) => emit({ type: "alert", ...report }));
 
   const controller = new AbortController();
