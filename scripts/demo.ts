@@ -30,13 +30,15 @@ await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
 const port = (webhook.address() as { port: number }).port;
 
 const io = processIo();
-io.stdout(`t4flow demo: simulator at ${sim.url}\n\n`);
+io.stdout(`t4flow demo: simulator at ${sim.url} (REST API ${sim.restUrl})\n\n`);
 const code = await main(
   [
     "run",
     "examples/session-check.yaml",
     "--url",
     sim.url,
+    "--api",
+    sim.restUrl,
     ...(args.includes("--hold") ? [] : ["--hold", "5s"]),
     ...args,
   ],

@@ -44,6 +44,7 @@ Runs the workflow's steps in order on one T4 session, fires its alerts and exits
 
 Options:
   --url URL          connect here instead of connection.env / connection.url
+  --api URL          REST API base for market: front instead of connection.api
   --env live|sim     connect to a documented endpoint instead
   --env-file FILE    read \${NAME} variables from FILE (the environment wins)
   --report FILE      write the JSON report (report_version ${REPORT_VERSION}) to FILE

@@ -54,6 +54,7 @@ import { workflowFiles } from "./workflow_files.ts";
 export async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   const options = {
     url: { type: "string" },
+    api: { type: "string" },
     env: { type: "string" },
     "env-file": { type: "string" },
     report: { type: "string" },
@@ -166,6 +167,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   });
   const run = {
     ...(values.url !== undefined && { url: values.url }),
+    ...(values.api !== undefined && { api: values.api }),
     ...(values.env !== undefined && { env: values.env as "live" | "sim" }),
     ...(holdMs !== undefined && { holdMs }),
     allowLiveOrders: values["allow-live-orders"] === true,

@@ -8,6 +8,8 @@ import type { ReconnectPolicy } from "../client/backoff.ts";
 import { Credentials, type PasswordAuth } from "../client/credentials.ts";
 import { isLoopbackUrl } from "../client/loopback.ts";
 import { PriceFormat } from "../protocol/gen/t4/v1/common/enums_pb.ts";
+import { checkRestBaseUrl } from "../rest/rest_client.ts";
+import { InsecureRestUrlError } from "../rest/rest_errors.ts";
 import { parseDuration } from "./duration.ts";
 import type { WorkflowConnection } from "./workflow_model.ts";
 import type { z } from "zod";
@@ -78,6 +80,55 @@ export function checkEndpoint(
 }
 
 /**
+ * Checks `connection.api`: a valid REST base (`https://`, or `http://` to loopback only), and
+ * present when a step uses `market: front` and the endpoint is a custom `url` (a documented
+ * `env` has a REST base of its own).
+ *
+ * @param source Where to report.
+ * @param connection The `connection` map.
+ * @param usesFront Whether a step uses `market: front`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkApi } from "./check_connection.ts";
+ * import { YamlSource } from "./yaml_source.ts";
+ *
+ * const source = new YamlSource("connection:\n  url: ws://127.0.0.1:8765/v1\n", "x.yaml");
+ * source.parse();
+ * checkApi(source, { url: "ws://127.0.0.1:8765/v1" }, true);
+ * assert.match(source.diagnostics[0]?.message ?? "", /^missing api/);
+ * ```
+ */
+export function checkApi(
+  source: YamlSource,
+  connection: Record<string, unknown>,
+  usesFront: boolean,
+): void {
+  if (typeof connection.api === "string") {
+    try {
+      checkRestBaseUrl(connection.api);
+    } catch (error) {
+      source.error(
+        source.offset(["connection", "api"]),
+        "connection.api",
+        error instanceof InsecureRestUrlError
+          ? "http:// is only allowed to loopback, expected an https:// URL"
+          : "expected an https:// URL (or http:// to loopback) without user info or query",
+      );
+    }
+    return;
+  }
+  if (usesFront && connection.url !== undefined && connection.env === undefined) {
+    source.error(
+      source.offset(["connection"]),
+      "connection.api",
+      "missing api, expected 'api: https://...' (the REST API base) as a step uses market: front and url is not a documented env",
+    );
+  }
+}
+
+/**
  * Normalises a schema-valid `connection` section (durations in milliseconds).
  *
  * @param c The parsed `connection`.
@@ -112,6 +163,7 @@ export function toConnection(
   return {
     ...(c.env && { env: c.env }),
     ...(c.url && { url: c.url }),
+    ...(c.api && { api: c.api }),
     credentials,
     ...(c.heartbeat && { heartbeatMs: parseDuration(c.heartbeat)! }),
     ...(c.missed_heartbeats && { missedHeartbeats: c.missed_heartbeats }),

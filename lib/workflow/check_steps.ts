@@ -8,6 +8,7 @@
 
 import { checkVariant } from "./check_variant.ts";
 import { didYouMean } from "./did_you_mean.ts";
+import { stepUsesFront } from "./front_market.ts";
 import type { WorkflowStep } from "./workflow_model.ts";
 import { ALERT_ON_NAMES, STEP_ARGUMENT_SCHEMAS, STEP_COMMON_SCHEMA } from "./workflow_schema.ts";
 import { keyPath, type YamlSource } from "./yaml_source.ts";
@@ -192,6 +193,11 @@ export function checkStepNames(
  * ```
  */
 export function producedVars(kind: string, args: unknown): string[] {
+  const front = stepUsesFront(kind, args) ? ["front"] : [];
+  return [...front, ..._producedVars(kind, args)];
+}
+
+function _producedVars(kind: string, args: unknown): string[] {
   const a = (args ?? {}) as Record<string, unknown>;
   switch (kind) {
     case "expect":
@@ -232,6 +238,8 @@ export function stepLabel(kind: string, args: unknown): string {
     ? a.duration
     : kind === "watch"
     ? a.name
+    : a.market === "front" && !kind.endsWith("order")
+    ? `front ${String(a.contract)}`
     : typeof a.market === "string" && !kind.endsWith("order")
     ? a.market
     : kind === "expect" || kind === "capture"

@@ -22,6 +22,7 @@ import {
   orderSubmitInit,
   type OrderValue,
 } from "./order_frames.ts";
+import { showFrontMarkets } from "./front_market.ts";
 import { renderDryRunFrames } from "./order_safety.ts";
 import { DEPTH_BUFFERS, DEPTH_LEVELS } from "./step_schemas.ts";
 
@@ -62,7 +63,7 @@ export function dryRunMessages(
 ): { step: string; index: number; messages: ClientMessageInit[] }[] {
   const out: { step: string; index: number; messages: ClientMessageInit[] }[] = [];
   for (const step of workflow.steps) {
-    const a = (step.args ?? {}) as Record<string, unknown>;
+    const a = (showFrontMarkets(step.kind, step.args) ?? {}) as Record<string, unknown>;
     const messages: ClientMessageInit[] = [];
     switch (step.kind) {
       case "login":

@@ -11,9 +11,10 @@ import { FileKindError, FileTooLargeError, readRegularFile } from "../runtime/fi
 import process from "node:process";
 import { dirname, resolve } from "node:path";
 import { checkAlerts } from "./check_alerts.ts";
-import { checkAuth, checkEndpoint, toConnection } from "./check_connection.ts";
+import { checkApi, checkAuth, checkEndpoint, toConnection } from "./check_connection.ts";
 import { checkSchedule } from "./check_schedule.ts";
 import { checkStepNames, checkSteps } from "./check_steps.ts";
+import { stepUsesFront } from "./front_market.ts";
 import { interpolateEnv } from "./interpolate_env.ts";
 import { sortDiagnostics, WorkflowValidationError } from "./workflow_diagnostic.ts";
 import type { Workflow } from "./workflow_model.ts";
@@ -198,7 +199,10 @@ function _check(
   const credentials = connection && isPlainObject(connection.auth)
     ? checkAuth(source, connection.auth)
     : undefined;
-  if (connection) checkEndpoint(source, connection, requireEndpoint);
+  if (connection) {
+    checkEndpoint(source, connection, requireEndpoint);
+    checkApi(source, connection, steps.some((s) => stepUsesFront(s.kind, s.args)));
+  }
   const schedule = checkSchedule(source, data.schedule);
   // What the order guard needs, from the parts that are valid (so it runs with other errors too).
   const guarded: GuardedWorkflow = {

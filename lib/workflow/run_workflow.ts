@@ -35,6 +35,11 @@ import { SessionDowntime } from "./session_downtime.ts";
 import type { WorkflowDiagnostic } from "./workflow_diagnostic.ts";
 import { workflowOrderDiagnostics } from "./workflow_orders.ts";
 import {
+  frontMarketDiagnostics,
+  frontMarketResolver,
+  runRestBase,
+} from "./front_market_resolver.ts";
+import {
   clientEndedError,
   type CreateWorkflowClient,
   STEP_RUNNERS,
@@ -109,6 +114,8 @@ export function invalidRunReport(input: InvalidRunReportInput): RunReport {
 
 /** Options of {@linkcode runWorkflow}. */
 export interface RunWorkflowOptions {
+  /** The REST API base for `market: front` instead of the workflow's `connection.api`. */
+  api?: string;
   /** Connect here instead of the workflow's endpoint. */
   url?: string;
   /** Connect to this documented endpoint instead of the workflow's. */
@@ -219,10 +226,14 @@ export async function runWorkflow(
 
   const startedAt = clock.now();
   // The order guard runs before anything is sent: a refused workflow never connects.
-  const guard = workflowOrderDiagnostics(workflow, {
-    ...endpoint,
-    allowLiveOrders: options.allowLiveOrders === true,
-  });
+  const restBase = runRestBase(workflow, endpoint, options.api);
+  const guard = [
+    ...workflowOrderDiagnostics(workflow, {
+      ...endpoint,
+      allowLiveOrders: options.allowLiveOrders === true,
+    }),
+    ...frontMarketDiagnostics(workflow, restBase),
+  ];
   if (guard.length > 0) {
     return invalidRunReport({
       workflow: { name: workflow.name, file: workflow.file, version: workflow.version },
@@ -353,17 +364,7 @@ export async function runWorkflow(
     openClient(overrides) {
       if (client) return client;
       const c = workflow.connection;
-      const loginRequest = c.credentials.loginRequest();
-      const auth: T4ClientOptions["auth"] = loginRequest.apiKey
-        ? { apiKey: loginRequest.apiKey }
-        : {
-          firm: loginRequest.firm,
-          username: loginRequest.username,
-          password: loginRequest.password,
-          appName: loginRequest.appName,
-          appLicense: loginRequest.appLicense,
-          priceFormat: loginRequest.priceFormat,
-        };
+      const auth = _auth(workflow);
       const clientOptions: T4ClientOptions = {
         ...endpoint,
         auth,
@@ -405,6 +406,14 @@ export async function runWorkflow(
       return client;
     },
     clientEnded: () => endedOrWatch,
+    ...(restBase !== undefined && {
+      resolveFrontMarket: frontMarketResolver({
+        restBase,
+        auth: _auth(workflow),
+        client: () => client,
+        clock,
+      }),
+    }),
     progress(elapsedMs, totalMs) {
       emit({
         type: "step_progress",
@@ -638,6 +647,19 @@ function _reportError(error: unknown, redact: (text: string) => string): ReportE
   }
   if (error instanceof Error) return { type: error.name, message: redact(error.message) };
   return { type: "Error", message: redact(String(error)) };
+}
+
+/** The client's credentials from the workflow's (they stay out of every report). */
+function _auth(workflow: Workflow): T4ClientOptions["auth"] {
+  const request = workflow.connection.credentials.loginRequest();
+  return request.apiKey ? { apiKey: request.apiKey } : {
+    firm: request.firm,
+    username: request.username,
+    password: request.password,
+    appName: request.appName,
+    appLicense: request.appLicense,
+    priceFormat: request.priceFormat,
+  };
 }
 
 function _displayUrl(url: string): string {

@@ -43,6 +43,8 @@ export interface WorkflowClient {
   pullOrder?: T4Client["pullOrder"];
   /** Submits an order batch. */
   submitBatch?: T4Client["submitBatch"];
+  /** The session's authentication token (REST calls with password logins need it). */
+  authToken?: T4Client["authToken"];
 }
 
 /** Creates the client for a run. */
@@ -87,6 +89,15 @@ export interface StepContext {
    * @returns A promise to race long waits against.
    */
   clientEnded(): Promise<never>;
+  /**
+   * Resolves the front market of a contract through the REST API (`market: front`); absent when
+   * the run has no REST API.
+   *
+   * @param exchangeId Exchange id.
+   * @param contractId Contract id.
+   * @returns The market id.
+   */
+  resolveFrontMarket?(exchangeId: string, contractId: string): Promise<string>;
   /**
    * Reports progress of a waiting step.
    *

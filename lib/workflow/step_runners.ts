@@ -8,6 +8,7 @@
 import { LoginError } from "../client/errors.ts";
 import type { StatusEvent } from "../client/status_event.ts";
 import { explainConnectionError } from "./explain_connection_error.ts";
+import { FRONT_MARKET_KINDS, withFrontMarket } from "./front_market.ts";
 import { runHold } from "./hold_step.ts";
 import { MARKET_STEP_RUNNERS } from "./market_step_runners.ts";
 import type { StepRunner } from "./step_context.ts";
@@ -41,6 +42,10 @@ export const STEP_RUNNERS: Record<string, StepRunner> = {
 };
 
 Object.assign(STEP_RUNNERS, MARKET_STEP_RUNNERS);
+for (const kind of FRONT_MARKET_KINDS) {
+  const runner = STEP_RUNNERS[kind];
+  if (runner) STEP_RUNNERS[kind] = withFrontMarket(kind, runner);
+}
 
 /**
  * The error a step fails with when the client closed for good during it.

@@ -60,7 +60,10 @@ export const DEPTH_LEVELS = { best_only: 1, normal: 10, all: 255 } as const;
 const _market = {
   exchange: _text("an exchange id, e.g. CME_Eq", "Exchange id, e.g. CME_Eq"),
   contract: _text("a contract id, e.g. ES", "Contract id, e.g. ES"),
-  market: _text("a market id, e.g. XCME_Eq ES (Z26)", "Market id, e.g. XCME_Eq ES (Z26)"),
+  market: _text(
+    "a market id, e.g. XCME_Eq ES (Z26), or front",
+    "Market id, e.g. XCME_Eq ES (Z26), or front: the contract's front market, looked up through the REST API after login",
+  ),
 };
 
 const _marketError = "expected a map with exchange, contract and market";
@@ -89,7 +92,13 @@ export const ORDER_TIME_TYPES = ["normal", "ioc", "gtc"] as const;
 
 const _orderFields = {
   account: _value(_text("an account id", "Account id"), "Account id"),
-  market: _value(_text("a market id", "Market id"), "Market id"),
+  market: _value(
+    _text("a market id or front", "Market id, or front (needs exchange and contract)"),
+    "Market id",
+  ),
+  exchange: _text("an exchange id, e.g. CME_Eq", "Exchange id (needed with market: front)")
+    .optional(),
+  contract: _text("a contract id, e.g. ES", "Contract id (needed with market: front)").optional(),
   side: z.enum(ORDER_SIDES, { error: "expected buy or sell" }).meta({ description: "buy or sell" }),
   type: z.enum(ORDER_TYPES, { error: "expected one of market, limit, stop, stop_limit" })
     .meta({ description: "Order type" }),
@@ -154,6 +163,24 @@ function _checkPayload(
 }
 
 /** A limit order needs `limit_price`, a stop order `stop_price`, a stop-limit order both. */
+/** `market: front` in an order needs the exchange and contract to look it up. */
+function _checkOrderFront(
+  order: { market?: unknown; exchange?: string; contract?: string },
+  report: _Report,
+  base: readonly (string | number)[],
+): void {
+  if (order.market !== "front") return;
+  const missing = (["exchange", "contract"] as const).filter((k) => order[k] === undefined);
+  if (missing.length > 0) {
+    report(
+      [...base, "market"],
+      `market: front needs ${
+        missing.join(" and ")
+      }, expected e.g. exchange: CME_Eq and contract: ES`,
+    );
+  }
+}
+
 function _checkOrderPrices(
   order: { type: string; limit_price?: unknown; stop_price?: unknown },
   report: _Report,
@@ -377,6 +404,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
         report,
         [],
       );
+      _checkOrderFront(args as { market?: unknown }, report, []);
       _checkValues(args, report, context);
     },
     description:
@@ -420,6 +448,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
       const orders = (args as { orders: { type: string }[] }).orders;
       orders.forEach((order, i) => {
         _checkOrderPrices(order, report, ["orders", i]);
+        _checkOrderFront(order as { market?: unknown }, report, ["orders", i]);
         _checkValues(order, report, context, ["orders", i]);
       });
     },

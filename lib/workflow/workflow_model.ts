@@ -15,6 +15,8 @@ export interface WorkflowConnection {
   readonly env?: "live" | "sim";
   /** A WebSocket URL. */
   readonly url?: string;
+  /** The REST API base (for `market: front`). */
+  readonly api?: string;
   /** The credentials (never shown in output). */
   readonly credentials: Credentials;
   /** Heartbeat interval in milliseconds. */

@@ -167,6 +167,13 @@ export const ConnectionSchema = z.strictObject({
   url: z.string({ error: "expected a ws:// or wss:// URL" })
     .regex(/^wss?:\/\/\S+$/, { error: "expected a ws:// or wss:// URL" }).optional()
     .meta({ description: "WebSocket URL, e.g. ws://127.0.0.1:8080/v1; give env or url" }),
+  api: z.string({ error: "expected an https:// URL" })
+    .regex(/^https?:\/\/\S+$/, { error: "expected an https:// URL (or http:// to loopback)" })
+    .optional()
+    .meta({
+      description:
+        "REST API base for market: front, e.g. https://api-sim.t4login.com (default: the REST base of env; required with url when a step uses market: front)",
+    }),
   auth: AuthSchema,
   heartbeat: minDurationSchema(
     "Heartbeat interval (default 20s, at least 100ms)",

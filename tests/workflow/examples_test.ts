@@ -13,7 +13,7 @@ const KEY = "sk-examples-SECRET-2718";
 const EXAMPLES: Record<string, string[]> = {
   "quote-freshness.yaml": [
     "login",
-    "subscribe_market XCME_Eq ES (Z26)",
+    "subscribe_market front ES",
     "first ES quote",
     "watch es_quotes_stale",
     "hold 1h",
@@ -60,7 +60,20 @@ describe("examples run green against the simulator", () => {
         onInterrupt: () => () => {},
       };
       const code = await main(
-        ["run", file, "--url", sim.url, "--hold", "1s", "--report", report, "--junit", junit],
+        [
+          "run",
+          file,
+          "--url",
+          sim.url,
+          "--api",
+          sim.restUrl,
+          "--hold",
+          "1s",
+          "--report",
+          report,
+          "--junit",
+          junit,
+        ],
         io,
       );
       const text = out.join("");
