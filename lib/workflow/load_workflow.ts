@@ -136,7 +136,7 @@ export function loadWorkflow(file: string, options: LoadWorkflowOptions = {}): W
  *   assert.ok(error instanceof WorkflowValidationError);
  *   assert.equal(
  *     error.errors[0]?.message,
- *     "unknown key, expected one of env, url, auth, heartbeat, missed_heartbeats, login_timeout, reconnect, maintenance, allow_insecure, transport; did you mean 'heartbeat'?",
+ *     "unknown key, expected one of env, url, api, auth, heartbeat, missed_heartbeats, login_timeout, reconnect, maintenance, allow_insecure, transport; did you mean 'heartbeat'?",
  *   );
  *   assert.equal(error.errors[0]?.line, 6);
  * }

@@ -113,7 +113,7 @@ steps:
         `${HEAD}  heartbeet: 20s\n  missed_heartbeats: 0\nsteps:\n  - login\n  - { hold: 1s, hold2: 2s }\n  - [1]\n`,
       ),
       [
-        "w.yaml:7:3: error: connection.heartbeet: unknown key, expected one of env, url, auth, heartbeat, missed_heartbeats, login_timeout, reconnect, maintenance, allow_insecure, transport; did you mean 'heartbeat'?",
+        "w.yaml:7:3: error: connection.heartbeet: unknown key, expected one of env, url, api, auth, heartbeat, missed_heartbeats, login_timeout, reconnect, maintenance, allow_insecure, transport; did you mean 'heartbeat'?",
         "w.yaml:8:22: error: connection.missed_heartbeats: expected a whole number >= 1, got 0",
         "w.yaml:11:17: error: steps[1].hold2: unknown key, expected one of hold, name; did you mean 'hold'?",
         "w.yaml:12:5: error: steps[2]: expected a step name such as login or a map such as 'hold: 30s', got a list",
