@@ -13,6 +13,7 @@ import { after, before, describe, it } from "node:test";
 import type { Simulator } from "../../lib/sim/simulator.ts";
 import { GOOD_KEY, LOCKED_KEY, startPassFailSim } from "../_support/monitor_sim.ts";
 import { countConnections, runCli } from "../_support/cli.ts";
+import { parseExposition, promtoolCheck } from "../_support/prom_text.ts";
 
 let sim: Simulator;
 let dir: string;
@@ -122,6 +123,18 @@ describe("t4flow monitor", () => {
       const metrics = await (await fetch(`${url}metrics`)).text();
       assert.match(metrics, /^t4flow_runs_total\{workflow="desk-pass",status="succeeded"\} 1$/m);
       assert.match(metrics, /^t4flow_runs_total\{workflow="desk-fail",status="failed"\} 1$/m);
+      // The session numbers come from each workflow's own sessions.
+      assert.match(
+        metrics,
+        /^t4flow_logins_total\{workflow="desk-pass",result="LOGIN_SUCCESS"\} 1$/m,
+      );
+      assert.match(
+        metrics,
+        /^t4flow_logins_total\{workflow="desk-fail",result="LOCKED_OUT"\} 1$/m,
+      );
+      assert.doesNotMatch(metrics, /workflow="desk-fail",result="LOGIN_SUCCESS"/);
+      parseExposition(metrics); // well-formed exposition text (and promtool, when $PROMTOOL is set)
+      await promtoolCheck(metrics);
     });
     // Deno's child_process reports a child that exits with 130 after a SIGTERM it sent as killed
     // by SIGTERM; the message proves the CLI handled the signal (and it exited on its own).
