@@ -121,6 +121,9 @@ Options:
   --resolve-after N          resolved after N successful runs in a row (default 1)
   --remind-every DURATION    while still failing, remind at most this often (default never)
   --in-maintenance skip|run  inside the weekly T4 maintenance window (default skip)
+  --retry-refused-login      send credentials again although they were refused with a fatal
+                             result such as LOCKED_OUT (default: that workflow's later runs
+                             fail without sending them, until they change)
   --url URL                  connect every workflow here instead of its connection
   --env live|sim             connect every workflow to a documented endpoint instead
   --sim                      start the embedded simulator and connect every workflow to it

@@ -72,6 +72,7 @@ export async function monitorCommand(args: readonly string[], io: CliIo): Promis
     "resolve-after": { type: "string" },
     "remind-every": { type: "string" },
     "in-maintenance": { type: "string" },
+    "retry-refused-login": { type: "boolean" },
     url: { type: "string" },
     env: { type: "string" },
     "env-file": { type: "string" },

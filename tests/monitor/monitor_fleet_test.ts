@@ -169,9 +169,14 @@ describe("MonitorFleet against the simulator", () => {
     );
     assert.deepEqual(again.status().map((w) => w.runs.length), [1, 1]);
     assert.equal(again.status()[1]?.runs[0]?.error, "login: LOCKED_OUT (Too many failed attempts)");
+    const refusedLogins = sim.stats.failedLogins;
     const stop2 = new AbortController();
     const done2 = again.run(stop2.signal);
     await until(() => runsOf(again, "desk-b").length === 2, "the run after the restart");
+    // The LOCKED_OUT refusal survived the restart (in the database): the locked credentials are
+    // not sent again, which would prolong the lockout.
+    assert.equal(sim.stats.failedLogins, refusedLogins);
+    assert.match(runsOf(again, "desk-b")[0]?.error ?? "", /^login: LOCKED_OUT/);
     // Still failing: the alert fired before the restart, so no second `firing` notice.
     assert.deepEqual(runsOf(again, "desk-b")[0]?.alerts, []);
     assert.equal(out.filter((t) => t.includes("desk-b down")).length, 1);
