@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Clock, systemClock } from "../runtime/clock.ts";
+import { chunkedClock, type Clock, systemClock } from "../runtime/clock.ts";
 import { t4flowLogger } from "../runtime/logger.ts";
 import { AuthTokenCache } from "./auth_token_cache.ts";
 import { Backoff } from "./backoff.ts";
@@ -69,12 +69,13 @@ export interface ClientParts {
  * const parts = assembleClient({ env: "sim", auth: { apiKey: "k" } }, () => {});
  * assert.equal(parts.displayUrl, "wss://wss-sim.t4login.com/v1");
  * assert.equal(parts.connection.state, "idle");
- * assert.throws(() => assembleClient({ env: "sim", auth: { apiKey: "k" }, requestTimeoutMs: 2 ** 31 }, () => {}), RangeError);
+ * assert.throws(() => assembleClient({ env: "sim", auth: { apiKey: "k" }, requestTimeoutMs: 0 }, () => {}), RangeError);
  * ```
  */
 export function assembleClient(options: T4ClientOptions, onClosed: () => void): ClientParts {
   const endpoint = resolveEndpoint(options);
-  const clock = options.clock ?? systemClock;
+  // Any clock may be given: long delays (heartbeat: 1000h) are waited in chunks it can hold.
+  const clock = options.clock === undefined ? systemClock : chunkedClock(options.clock);
   const random = options.random ?? Math.random;
   const transport = selectTransport(options);
   const requestTimeoutMs = checkTimerMs("requestTimeoutMs", options.requestTimeoutMs ?? 30_000);

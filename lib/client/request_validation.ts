@@ -54,7 +54,9 @@ export function requireMarketIds(operation: string, market: MarketRef): void {
   requireNonEmpty(operation, "marketId", market?.marketId);
 }
 
-const _MAX_TIMER_MS = 2 ** 31 - 1;
+// Timers wait in chunks below 2^31 ms (the clocks re-read the time), so any whole number of
+// milliseconds a Date can hold works; the bound only refuses nonsense.
+const _MAX_TIMER_MS = 8.64e15;
 
 /**
  * Checks a millisecond option.
@@ -64,7 +66,8 @@ const _MAX_TIMER_MS = 2 ** 31 - 1;
  * @param action What it is for, in the message (`Cannot <action> as ...`).
  * @default action `"create the client"`
  * @returns The value.
- * @throws {RangeError} When it is not > 0 or beyond a timer's range (2^31-1 ms).
+ * @throws {RangeError} When it is not > 0 or not finite (delays past 2^31-1 ms are fine: the
+ *   clocks wait for them in chunks).
  *
  * @example
  * ```ts

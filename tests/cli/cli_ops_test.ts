@@ -236,3 +236,33 @@ describe("a second signal", () => {
     );
   }
 });
+
+describe("timers over 24.8 days", () => {
+  it(
+    "heartbeat: 1000h and login_timeout: 1000h log in and hold without overflow warnings",
+    SLOW,
+    async () => {
+      await using sim = await startSimulator({ seed: 8, users: [{ apiKey: KEY }] });
+      const file = join(tempDir(), "long.yaml");
+      writeFileSync(
+        file,
+        `version: 1
+name: long-timers
+connection:
+  url: ${sim.url}
+  auth:
+    api_key: \${T4_API_KEY}
+  heartbeat: 1000h
+  login_timeout: 1000h
+  maintenance: false
+steps:
+  - login
+  - hold: 1s
+`,
+      );
+      const run = await runCli(["run", file], { T4_API_KEY: KEY });
+      assert.doesNotMatch(run.stderr, /TimeoutOverflowWarning/);
+      assert.equal(run.code, 0, run.stderr);
+    },
+  );
+});
