@@ -72,6 +72,13 @@ export class SimAccounts {
       }
     }
     if (ids.length === 0) errors.push("No account given: set account_id or subscribe_all_accounts");
+    core.log(
+      `accounts ${
+        request.subscribe === AccountSubscribeType.NONE ? "unsubscribed" : "subscribed"
+      }: ${valid.map((a) => a.accountId).join(", ") || "none"}${
+        errors.length > 0 ? ` (${errors.length} refused)` : ""
+      } (session ${session.sessionId})`,
+    );
     if (request.subscribe === AccountSubscribeType.NONE) {
       for (const account of valid) session.accounts.delete(account.accountId);
       core.send(session, {

@@ -67,6 +67,7 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
   let restPort: number | undefined;
   let seed: number | undefined;
   let host: string | undefined;
+  let quiet = false;
   try {
     const { values } = parseArgs({
       args,
@@ -78,6 +79,7 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
         host: { type: "string" },
         config: { type: "string" },
         seed: { type: "string" },
+        quiet: { type: "boolean", short: "q" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -91,6 +93,7 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
     }
     if (values.seed !== undefined) seed = _int("seed", values.seed, 0, 2 ** 31 - 1);
     host = values.host;
+    quiet = values.quiet === true;
     if (values.config !== undefined) {
       try {
         config = await loadSimConfig(values.config);
@@ -114,6 +117,9 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
       port: wsPort,
       restPort: restPort ?? (wsPort === 0 || wsPort === 65535 ? 0 : wsPort + 1),
       seed: seed ?? config.seed ?? 1,
+      ...(!quiet && {
+        log: (line: string) => void stderr.write(`${new Date().toISOString()} ${line}\n`),
+      }),
     });
   } catch (error) {
     stderr.write(`Cannot start the simulator: ${(error as Error).message}\n`);

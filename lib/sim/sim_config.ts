@@ -7,7 +7,15 @@
  */
 
 import { readFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parse as parseYaml,
+  parseDocument,
+} from "yaml";
 import { z } from "zod";
 import { LOGIN_RESULT_NAME_LIST, type LoginResultName } from "../protocol/login_result.ts";
 import type { SimFaultSchedule } from "./sim_fault.ts";
@@ -256,6 +264,27 @@ export class SimConfigError extends Error {
   }
 }
 
+/** Offset of the value (or, for an unknown key, the key) at `path`; the deepest found. */
+function _offset(
+  doc: ReturnType<typeof parseDocument>,
+  path: readonly PropertyKey[],
+  key: boolean,
+): number {
+  let node: unknown = doc.contents;
+  let offset = (node as Node | null)?.range?.[0] ?? 0;
+  for (const [i, segment] of path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
+      if (!pair) return offset;
+      if (key && i === path.length - 1) return (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === "number") node = node.items[segment];
+    else return offset;
+    offset = (node as Node | null)?.range?.[0] ?? offset;
+  }
+  return offset;
+}
+
 function _path(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
@@ -298,13 +327,21 @@ export function parseSimConfig(text: string, file: string): SimConfig {
   }
   const result = _config.safeParse(raw ?? {});
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const key = _path(issue.path);
-    throw new SimConfigError(
-      file,
-      key,
-      `Cannot load simulator config '${file}' as '${key || "(root)"}' is invalid: ${issue.message}`,
-    );
+    // Every problem at once, each with its line and column.
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines });
+    const messages = result.error.issues.map((issue) => {
+      const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
+      return keys.map((extra) => {
+        const path = extra === undefined ? issue.path : [...issue.path, extra];
+        const key = _path(path);
+        const { line, col } = lines.linePos(_offset(doc, path, extra !== undefined));
+        return `Cannot load simulator config '${file}' as '${
+          key || "(root)"
+        }' is invalid at line ${line}, column ${col}: ${issue.message}`;
+      }).join("\n");
+    });
+    throw new SimConfigError(file, _path(result.error.issues[0]!.path), messages.join("\n"));
   }
   return result.data as SimConfig;
 }

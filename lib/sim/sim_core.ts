@@ -184,6 +184,8 @@ export interface SimCoreOptions {
   bookDepth: number;
   /** Starting balance of every account. */
   accountBalance: number;
+  /** Receives one line per login, refusal, kick, subscription and fault (default: none). */
+  log?: ((line: string) => void) | undefined;
 }
 
 /**
@@ -248,6 +250,8 @@ export class SimCore {
   readonly tokens = new Map<string, number>();
   /** Set once stopping began. */
   stopping = false;
+  /** Logs one line (logins, refusals, kicks, subscriptions, faults); never a credential. */
+  readonly log: (line: string) => void;
   #timers = new Set<TimerHandle>();
 
   /**
@@ -258,6 +262,7 @@ export class SimCore {
   constructor(options: SimCoreOptions) {
     this.clock = options.clock;
     this.seed = options.seed;
+    this.log = options.log ?? (() => {});
     this.rng = new SeededRandom(this.seed ^ 0x51ed);
     this.users = options.users.map((user, i) => {
       const userId = user.userId ?? user.username ?? `api-user-${i + 1}`;

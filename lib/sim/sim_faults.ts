@@ -95,6 +95,7 @@ export class SimFaults {
         return;
       case "maintenance":
         this.#maintenance = true;
+        core.log(`fault maintenance: closing ${core.sessions.size} session(s)`);
         for (const session of [...core.sessions.values()]) {
           session.conn.close(1012, "Weekly maintenance");
         }
@@ -135,6 +136,7 @@ export class SimFaults {
     }
     if (session.closed) return;
     const conn = session.conn;
+    this.#core.log(`fault ${fault.kind}: session ${session.sessionId || "(not logged in)"}`);
     switch (fault.kind) {
       case "drop":
         conn.terminate();

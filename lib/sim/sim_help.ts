@@ -30,7 +30,7 @@ export const DEFAULT_SIM_PORT = 8765;
  * ```
  */
 export const SIM_HELP =
-  `Usage: t4flow sim [--port N] [--rest-port N] [--host H] [--config FILE] [--seed N]
+  `Usage: t4flow sim [--port N] [--rest-port N] [--host H] [--config FILE] [--seed N] [--quiet]
 
 Starts a local T4 simulator (WebSocket, path /v1, and the REST market lookup API on its own
 port) and serves until interrupted.
@@ -40,6 +40,7 @@ Options:
   --rest-port N   Port of the REST API (default: the WebSocket port + 1; 0 picks a free one)
   --host H        Address to listen on (default 127.0.0.1)
   --config FILE   JSON or YAML file with users, markets, timings and faults
+  --quiet         Do not log logins, refusals, kicks, subscriptions and faults on stderr
   --seed N        Seed of the simulated markets and ids (default 1)
   -h, --help      Show this help
 `;

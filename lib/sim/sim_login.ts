@@ -12,9 +12,10 @@ import type {
   AuthenticationTokenSchema,
   LoginRequest,
 } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
-import { parseLoginResultName } from "../protocol/login_result.ts";
+import { loginResultName, parseLoginResultName } from "../protocol/login_result.ts";
 import type { DuplicateLoginPolicy } from "./sim_config.ts";
 import type { SimCore, SimSession, SimUserState } from "./sim_core.ts";
+import { simLoginErrorMessage } from "./sim_login_messages.ts";
 
 /** Login settings of {@linkcode SimLogin}. */
 export interface SimLoginOptions {
@@ -85,7 +86,11 @@ export class SimLogin {
     const { result, state } = this.#authenticate(request);
     if (result !== LoginResult.SUCCESS || state === undefined) {
       this.#core.stats.failedLogins++;
-      const errorMessage = state?.user.errorMessage;
+      // Like the real server, a refusal says why (a config's `errorMessage` replaces it).
+      const errorMessage = state?.user.errorMessage ?? simLoginErrorMessage(result);
+      this.#core.log(
+        `login refused: ${loginResultName(result)} for ${_who(request, state)} (${errorMessage})`,
+      );
       this.#core.send(session, {
         case: "loginResponse",
         value: errorMessage === undefined ? { result } : { result, errorMessage },
@@ -95,6 +100,7 @@ export class SimLogin {
     const others = [...state.sessions].filter((s) => s !== session);
     if (others.length > 0 && this.#duplicate === "reject_second") {
       this.#core.stats.failedLogins++;
+      this.#core.log(`login refused: LOGGED_IN_ELSEWHERE for user ${state.userId}`);
       this.#core.send(session, {
         case: "loginResponse",
         value: {
@@ -114,6 +120,9 @@ export class SimLogin {
           },
         });
         state.sessions.delete(other);
+        this.#core.log(
+          `kicked session ${other.sessionId} of user ${state.userId}: logged in elsewhere`,
+        );
         other.user = undefined;
         other.conn.close(1000, "Logged in elsewhere");
       }
@@ -123,6 +132,7 @@ export class SimLogin {
     session.user = state;
     session.sessionId = `sim-${this.#core.rng.hex(16)}`;
     state.sessions.add(session);
+    this.#core.log(`login: user ${state.userId}, session ${session.sessionId}`);
     const exchanges = [...new Set([...this.#core.books.values()].map((b) => b.market.exchangeId))];
     this.#core.send(session, {
       case: "loginResponse",
@@ -217,4 +227,12 @@ export class SimLogin {
     tokens.set(token, expires);
     return { requestId, token, expireTime: timestampFromMs(expires) };
   }
+}
+
+/** Who tried to log in, for the log: the user id when known, never a credential. */
+function _who(request: LoginRequest, state: SimUserState | undefined): string {
+  if (state !== undefined) return `user ${state.userId}`;
+  return request.apiKey !== ""
+    ? "an unknown API key"
+    : `unknown user ${JSON.stringify(request.username)}`;
 }

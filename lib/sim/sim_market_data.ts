@@ -150,6 +150,11 @@ export class SimMarketData {
     const book = this.#bookFor(request);
     const now = this.#core.clock.now();
     if (book === undefined) {
+      this.#core.log(
+        `depth subscription rejected: unknown market ${
+          JSON.stringify(request.marketId)
+        } (session ${session.sessionId})`,
+      );
       this.#core.send(session, {
         case: "marketDepthSubscribeReject",
         value: {
@@ -162,8 +167,10 @@ export class SimMarketData {
     }
     if (request.buffer === DepthBuffer.NO_SUBSCRIPTION) {
       session.subs.delete(book.market.marketId);
+      this.#core.log(`depth unsubscribed: ${book.market.marketId} (session ${session.sessionId})`);
       return;
     }
+    this.#core.log(`depth subscribed: ${book.market.marketId} (session ${session.sessionId})`);
     const sub = { levels: request.depthLevels, buffer: request.buffer };
     session.subs.set(book.market.marketId, sub);
     this.#core.send(session, { case: "marketDetails", value: book.detailsMessage() });

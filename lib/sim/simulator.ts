@@ -126,6 +126,13 @@ export interface SimulatorOptions {
    */
   accountBalance?: number;
   /**
+   * Receives one line per login, refusal, kick, subscription and fault (`t4flow sim` prints them
+   * on stderr); credentials never appear.
+   *
+   * @default {no logging}
+   */
+  log?: (line: string) => void;
+  /**
    * Time source for heartbeats, market steps, delays and fault schedules.
    *
    * @default {systemClock}
@@ -236,6 +243,7 @@ class _Simulator implements Simulator {
       markets: this.#markets,
       bookDepth: options.bookDepth ?? 20,
       accountBalance: options.accountBalance ?? 100_000,
+      log: options.log,
     });
     this.#core = core;
     this.#heartbeats = new SimHeartbeats(
