@@ -188,10 +188,8 @@ describe("monitor mode against the simulator", () => {
     // The `failed` alert to stderr went out once, with the firing notice; the resolved notice
     // goes to every sink of the outcome alerts.
     assert.deepEqual(stderr.filter((t) => t.startsWith("alert")), [
-      "alert (firing): t4flow session-check: failed: login: Cannot log in to T4 as the server answered LOCKED_OUT: Too many failed login attempts. The user is locked out.
-",
-      "alert (resolved): t4flow session-check: resolved: resolved after 15 m 0 s (was: login: LOCKED_OUT)
-",
+      "alert (firing): t4flow session-check: failed: login: Cannot log in to T4 as the server answered LOCKED_OUT: Too many failed login attempts. The user is locked out.\n",
+      "alert (resolved): t4flow session-check: resolved: resolved after 15 m 0 s (was: login: LOCKED_OUT)\n",
     ]);
     const everything = JSON.stringify(lines) + stderr.join("");
     assert.ok(!everything.includes("locked-key") && !everything.includes("good-key"));
