@@ -126,6 +126,7 @@ Options:
                              fail without sending them, until they change)
   --url URL                  connect every workflow here instead of its connection
   --env live|sim             connect every workflow to a documented endpoint instead
+  --api URL                  REST API base for market: front instead of connection.api
   --sim                      start the embedded simulator and connect every workflow to it
                              (T4_API_KEY defaults to its demo key, ALERT_WEBHOOK to a local sink)
   --hold DURATION            shorten (or lengthen) every hold step, e.g. 5s

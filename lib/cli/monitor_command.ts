@@ -23,6 +23,7 @@ import { EXIT_CODES } from "../workflow/exit_codes.ts";
 import { loadWorkflow, type Workflow } from "../workflow/load_workflow.ts";
 import { WorkflowValidationError } from "../workflow/workflow_diagnostic.ts";
 import { workflowOrderDiagnostics } from "../workflow/workflow_orders.ts";
+import { frontMarketDiagnostics, runRestBase } from "../workflow/front_market_resolver.ts";
 import { workflowSchedule, workflowScheduleDiagnostics } from "../monitor/workflow_schedule.ts";
 import {
   cliEnvironment,
@@ -75,6 +76,7 @@ export async function monitorCommand(args: readonly string[], io: CliIo): Promis
     "retry-refused-login": { type: "boolean" },
     url: { type: "string" },
     env: { type: "string" },
+    api: { type: "string" },
     "env-file": { type: "string" },
     hold: { type: "string" },
     sim: { type: "boolean" },
@@ -135,9 +137,11 @@ export async function monitorCommand(args: readonly string[], io: CliIo): Promis
   try {
     const env = { ...sim?.env, ...cliEnvironment(io, values["env-file"]) };
     const url = sim?.url ?? values.url;
+    const api = values.api ?? sim?.restUrl;
     const workflows = _loadAll(files, io, json, {
       env,
       url,
+      api,
       env_: values.env as "live" | "sim" | undefined,
       allowLiveOrders: values["allow-live-orders"] === true,
     });
@@ -180,6 +184,7 @@ export async function monitorCommand(args: readonly string[], io: CliIo): Promis
           run: {
             ...(url !== undefined && { url }),
             ...(values.env !== undefined && { env: values.env as "live" | "sim" }),
+            ...(api !== undefined && { api }),
             ...(holdMs !== undefined && { holdMs }),
             allowLiveOrders: values["allow-live-orders"] === true,
           },
@@ -308,6 +313,7 @@ function _loadAll(
   options: {
     env: Record<string, string | undefined>;
     url: string | undefined;
+    api: string | undefined;
     env_: "live" | "sim" | undefined;
     allowLiveOrders: boolean;
   },
@@ -320,8 +326,16 @@ function _loadAll(
         env: options.env,
         requireEndpoint: options.url === undefined && options.env_ === undefined,
       });
+      const endpoint = options.url !== undefined
+        ? { url: options.url }
+        : options.env_ !== undefined
+        ? { env: options.env_ }
+        : workflow.connection.url !== undefined
+        ? { url: workflow.connection.url }
+        : { env: workflow.connection.env ?? "sim" };
       const refused = [
         ...workflowScheduleDiagnostics(workflow),
+        ...frontMarketDiagnostics(workflow, runRestBase(workflow, endpoint, options.api)),
         ...workflowOrderDiagnostics(workflow, {
           ...(options.url !== undefined && { url: options.url }),
           ...(options.env_ !== undefined && { env: options.env_ }),

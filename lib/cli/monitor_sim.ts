@@ -1,5 +1,6 @@
 /**
- * `t4flow monitor --sim`: the embedded simulator on a free loopback port for every workflow, and
+ * `t4flow monitor --sim`: the embedded simulator (WebSocket and REST API) on free loopback ports
+ * for every workflow, its demo user allowed several sessions at once, and
  * the variables the examples need: `T4_API_KEY` (the simulator's demo key) and `ALERT_WEBHOOK`
  * (a local receiver that accepts and discards alerts). The environment and `--env-file` win.
  *
@@ -14,6 +15,8 @@ import { startSimulator } from "../sim/simulator.ts";
 export interface MonitorSim {
   /** The simulator's WebSocket URL. */
   readonly url: string;
+  /** The simulator's REST API (for `market: front`). */
+  readonly restUrl: string;
   /** Default `${NAME}` variables for the workflows. */
   readonly env: Readonly<Record<string, string>>;
   /** Alerts the local webhook receiver got. */
@@ -42,7 +45,13 @@ export interface MonitorSim {
  * ```
  */
 export async function startMonitorSim(): Promise<MonitorSim> {
-  const sim = await startSimulator({ hostname: "127.0.0.1", port: 0, seed: 1 });
+  // The workflows share the demo user and run at the same time: let its sessions coexist.
+  const sim = await startSimulator({
+    hostname: "127.0.0.1",
+    port: 0,
+    seed: 1,
+    duplicateLogin: "allow",
+  });
   let alerts = 0;
   let webhook;
   try {
@@ -58,6 +67,7 @@ export async function startMonitorSim(): Promise<MonitorSim> {
   }
   return {
     url: sim.url,
+    restUrl: sim.restUrl,
     env: {
       T4_API_KEY: DEMO_API_KEY,
       ALERT_WEBHOOK: `http://127.0.0.1:${webhook.port}/alerts`,

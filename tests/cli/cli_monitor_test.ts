@@ -278,4 +278,44 @@ describe("t4flow monitor", () => {
       await rm(held, { recursive: true, force: true });
     }
   });
+
+  it("t4flow monitor examples/ --sim serves a live page where every example passes", async () => {
+    let kill: (signal: NodeJS.Signals) => void = () => {};
+    let out = "";
+    let resolveUrl: (url: string) => void = () => {};
+    const started = new Promise<string>((resolve) => (resolveUrl = resolve));
+    const done = runCli(
+      ["monitor", "examples/", "--sim", "--hold", "1s", "--listen", "127.0.0.1:0", "--json"],
+      {},
+      {
+        spawned: (k) => (kill = k),
+        onStdout: (text) => {
+          out += text;
+          const match = /"type":"monitor_started","url":"([^"]+)"/.exec(out);
+          if (match) resolveUrl(match[1]!);
+        },
+      },
+    );
+    try {
+      const url = await Promise.race([
+        started,
+        done.then((r) => assert.fail(`monitor exited early (${r.code}): ${r.stderr}`)),
+      ]);
+      const s = await untilStatus(url, (s) => s.workflows.every((w) => w.runs.length > 0));
+      assert.deepEqual(
+        s.workflows.map((w) => [w.name, w.status, w.runs[0]?.error ?? null]),
+        [
+          ["canary-order", "passing", null],
+          ["quote-freshness", "passing", null],
+          ["risk-alert", "passing", null],
+          ["session-check", "passing", null],
+        ],
+      );
+      assert.equal((await fetch(url)).status, 200);
+    } finally {
+      kill("SIGTERM");
+    }
+    const result = await done;
+    assert.ok(result.code === 130 || result.signal === "SIGTERM", result.stderr);
+  });
 });
