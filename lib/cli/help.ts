@@ -30,11 +30,32 @@ Usage:
   t4flow schema                    print the workflow JSON Schema
   t4flow console [options]         send ClientMessages and watch ServerMessages on a live session
   t4flow monitor PATH... [options] run many workflows on schedules, with a status page
+  t4flow markets front|search|list look markets up through the T4 REST API
   t4flow COMMAND --help            help for a command
   t4flow --version                 print the version
 
 Exit codes: 0 success, 1 a step failed, 2 invalid usage or workflow (nothing was sent),
 3 could not connect or log in, 130 interrupted.
+`,
+  markets: `Usage: t4flow markets front EXCHANGE CONTRACT [options]
+       t4flow markets search TEXT [options]
+       t4flow markets list EXCHANGE [CONTRACT] [options]
+
+Looks markets up through the T4 REST API: the front market of a contract (the nearest
+unexpired one), contracts matching a text, the contracts of an exchange, or the unexpired
+markets of a contract. Prints a table (or JSON) and exits with 0 found, 1 the lookup failed
+(e.g. an unknown contract), 2 invalid usage, 3 could not connect, log in or authorize.
+
+Credentials: T4_API_KEY (sent as APIKey), or T4_FIRM, T4_USERNAME, T4_PASSWORD, T4_APP_NAME
+and T4_APP_LICENSE (a WebSocket login whose session token is sent as Bearer).
+
+Options:
+  --env live|sim     the documented endpoint and its REST API (default sim)
+  --url URL          log in here instead (password credentials); needs --api
+  --api URL          the REST API base, e.g. http://127.0.0.1:8766 for t4flow sim
+  --env-file FILE    read the T4_* variables from FILE (the environment wins)
+  --json             print JSON instead of a table
+  -h, --help         this help
 `,
   run: `Usage: t4flow run FILE [options]
 

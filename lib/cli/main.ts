@@ -29,6 +29,7 @@ const _COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   schema: async () => (await import("./schema_command.ts")).schemaCommand,
   console: async () => (await import("./console_command.ts")).consoleCommand,
   monitor: async () => (await import("./monitor_command.ts")).monitorCommand,
+  markets: async () => (await import("./markets_command.ts")).marketsCommand,
 };
 
 /**

@@ -164,7 +164,7 @@ describe("t4flow CLI", () => {
       const [args, message] of [
         [
           ["frobnicate"],
-          "t4flow: unknown command 'frobnicate', expected run, validate, sim, schema, console or monitor\n",
+          "t4flow: unknown command 'frobnicate', expected run, validate, sim, schema, console, monitor or markets\n",
         ],
         [["run"], "t4flow: run needs a workflow file, several, or a directory of them\n"],
         [["run", "x.yaml", "--env", "prod"], "t4flow: --env must be live or sim: got 'prod'\n"],
