@@ -50,6 +50,9 @@ export interface AlertIo {
   retryDelaysMs?: readonly number[];
 }
 
+/** The least time between two firings of a `repeat: true` alert unless `min_interval` says. */
+export const ALERT_MIN_INTERVAL_MS = 10_000;
+
 /** Waits before the retries of a failed delivery: three attempts in all, 1 s then 4 s apart. */
 export const ALERT_RETRY_DELAYS_MS: readonly number[] = [1_000, 4_000];
 
@@ -80,7 +83,10 @@ const _DEFAULT_TEMPLATE = "t4flow {{ workflow }}: {{ event }}{{ detail }}";
 const _LOGIN_NAMES = new Set<string>(LOGIN_RESULT_NAME_LIST);
 
 /**
- * Sends the alerts of one run. Each alert fires once per run unless `repeat: true`.
+ * Sends the alerts of one run. Each alert fires once per run unless `repeat: true`; a repeating
+ * alert fires at most once per `min_interval` (10 s by default), and the next one that goes out
+ * says how many were suppressed in between (`suppressed` in the JSON, `(N more suppressed)` in
+ * the text).
  *
  * @example
  * ```ts
@@ -106,6 +112,8 @@ export class AlertDispatcher {
   readonly #io: AlertIo;
   readonly #redact: (text: string) => string;
   readonly #fired = new Set<number>();
+  readonly #lastFiredAt = new Map<number, number>();
+  readonly #suppressed = new Map<number, number>();
   readonly #pending = new Set<Promise<void>>();
   readonly #reports: AlertReport[] = [];
   readonly #listeners = new Set<(report: AlertReport) => void>();
@@ -155,9 +163,24 @@ export class AlertDispatcher {
         (event === "login_failed" && _LOGIN_NAMES.has(alert.on) && alert.on === variables.result);
       if (!matches) continue;
       if (!alert.repeat && this.#fired.has(alert.index)) continue;
+      // Repeating alerts are rate-limited: the ones in between are counted, not sent.
+      const now = (this.#io.clock ?? systemClock).now();
+      const last = this.#lastFiredAt.get(alert.index);
+      const minInterval = alert.minIntervalMs ?? ALERT_MIN_INTERVAL_MS;
+      if (alert.repeat && last !== undefined && now - last < minInterval) {
+        this.#suppressed.set(alert.index, (this.#suppressed.get(alert.index) ?? 0) + 1);
+        continue;
+      }
       this.#fired.add(alert.index);
+      this.#lastFiredAt.set(alert.index, now);
       count++;
-      const sending = this.#send(alert, event, variables);
+      const suppressed = this.#suppressed.get(alert.index) ?? 0;
+      this.#suppressed.delete(alert.index);
+      const sending = this.#send(
+        alert,
+        event,
+        suppressed > 0 ? { ...variables, suppressed } : variables,
+      );
       this.#pending.add(sending);
       sending.finally(() => this.#pending.delete(sending));
     }
@@ -178,11 +201,14 @@ export class AlertDispatcher {
     const all: AlertVariables = { workflow: this.#workflow.name, event, at, ...variables };
     if (all.detail === undefined) all.detail = "";
     const defaultDetail = variables.detail ? `: ${variables.detail}` : "";
-    const message = this.#redact(
+    const rendered = this.#redact(
       alert.message === undefined
         ? renderTemplate(_DEFAULT_TEMPLATE, { ...all, detail: defaultDetail })
         : renderTemplate(alert.message, all),
     );
+    const message = typeof variables.suppressed === "number" && variables.suppressed > 0
+      ? `${rendered} (${variables.suppressed} more suppressed by min_interval)`
+      : rendered;
     const payload: Record<string, unknown> = {
       alert_version: 1,
       text: message,
@@ -201,7 +227,15 @@ export class AlertDispatcher {
     const sinks = await Promise.all(
       alert.to.map((sink) => this.#deliverWithRetries(sink, message, json, notice)),
     );
-    const report: AlertReport = { on: alert.on, event, at, message, sinks };
+    const suppressed = typeof variables.suppressed === "number" ? variables.suppressed : 0;
+    const report: AlertReport = {
+      on: alert.on,
+      event,
+      at,
+      message,
+      sinks,
+      ...(suppressed > 0 && { suppressed }),
+    };
     this.#reports.push(report);
     for (const listener of this.#listeners) listener(report);
   }

@@ -7,6 +7,7 @@
 
 import { resolve } from "node:path";
 import { checkVariant } from "./check_variant.ts";
+import { parseDuration } from "./duration.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { unclosedBraces } from "./template_braces.ts";
 import type { AlertSink, WorkflowAlert } from "./workflow_model.ts";
@@ -68,6 +69,9 @@ export function checkAlerts(
       message: typeof alert.message === "string" ? alert.message : undefined,
       to: sinks,
       repeat: alert.repeat === true,
+      ...(typeof alert.min_interval === "string" &&
+        parseDuration(alert.min_interval) !== undefined &&
+        { minIntervalMs: parseDuration(alert.min_interval)! }),
     });
   }
   return alerts;

@@ -74,6 +74,8 @@ export interface AlertReport {
   readonly message: string;
   /** Deliveries per sink. */
   readonly sinks: readonly AlertDelivery[];
+  /** Firings of this `repeat: true` alert suppressed by `min_interval` since the last one sent. */
+  readonly suppressed?: number;
 }
 
 /** Connection counters of a run. */

@@ -76,6 +76,13 @@ export interface WorkflowAlert {
   readonly to: readonly AlertSink[];
   /** Fire every time instead of once per run. */
   readonly repeat: boolean;
+  /**
+   * With `repeat`, the least time between two firings in milliseconds (`min_interval`); the
+   * firings in between are suppressed and counted.
+   *
+   * @default {ALERT_MIN_INTERVAL_MS}
+   */
+  readonly minIntervalMs?: number;
 }
 
 /** `schedule:` as written: exactly one of `every` and `cron`; `cronTz` only with `cron`. */

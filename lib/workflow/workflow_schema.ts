@@ -322,6 +322,9 @@ export const AlertSchema = z.strictObject({
     .meta({ description: "Where the alert goes (default stderr)" }),
   repeat: z.boolean({ error: "expected true or false" }).optional()
     .meta({ description: "Fire every time, not once per run (default false)" }),
+  min_interval: durationSchema(
+    "With repeat: true, the least time between two firings; the ones in between are counted and reported with the next (default 10s; 0s turns the limit off)",
+  ).optional(),
 }, { error: "expected a map with on, message and to" });
 
 /**

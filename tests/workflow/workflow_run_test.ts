@@ -35,6 +35,7 @@ ${steps}alerts:
     to: [{ file: events.jsonl }]
   - on: reconnected
     repeat: true
+    min_interval: 0s
     to: [{ file: events.jsonl }]
   - on: failed
     message: "run failed at {{ step }}"
