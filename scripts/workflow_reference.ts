@@ -20,6 +20,7 @@ const EVENT_DOCS: Record<string, string> = {
   step_failed: "a step failed",
   failed: "the run failed",
   succeeded: "the run succeeded",
+  threshold_crossed: "a `thresholds:` condition was not met at the end of the run (once per threshold)",
 };
 
 /** What each template variable holds; every name in `TEMPLATE_VARIABLES` needs one line here. */
@@ -35,6 +36,7 @@ const VARIABLE_DOCS: Record<string, string> = {
   at: "when it happened (ISO 8601)",
   attempt: "the connection attempt number",
   exit_code: "the run's exit code",
+  threshold: "the threshold metric that was crossed, e.g. `login_time`",
 };
 
 interface Schema {

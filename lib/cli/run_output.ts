@@ -11,6 +11,7 @@ import type { RunEvent } from "../workflow/run_report.ts";
 import { escapeControl } from "../workflow/safe_text.ts";
 import { cliColors } from "./cli_colors.ts";
 import type { CliIo } from "./cli_io.ts";
+import { formatMetricsSummary } from "./metrics_summary.ts";
 
 /**
  * Creates the event printer of `t4flow run`.
@@ -124,6 +125,7 @@ export function runEventPrinter(io: CliIo, json: boolean): (event: RunEvent) => 
         break;
       case "run_finished": {
         clearProgress();
+        if (event.metrics) io.stdout(formatMetricsSummary(event.metrics));
         const n = event.counts;
         const ok = event.status === "succeeded";
         const paint = ok ? c.green : c.red;

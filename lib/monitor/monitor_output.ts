@@ -137,6 +137,10 @@ export function runFailureReason(report: RunReport): string {
   const step = report.steps.find((s) => s.status === "failed");
   if (step?.error) return `${step.name}: ${step.error.result ?? step.error.message}`;
   if (step) return `${step.name}: failed`;
+  const crossed = report.metrics?.thresholds.filter((t) => t.status === "crossed") ?? [];
+  if (crossed.length > 0) {
+    return `threshold crossed: ${crossed.map((t) => `${t.metric} ${t.expression}`).join(", ")}`;
+  }
   return `${report.status} (exit ${report.exit_code})`;
 }
 

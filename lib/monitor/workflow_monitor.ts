@@ -36,6 +36,7 @@ import {
   type RunWorkflowOptions,
 } from "../workflow/run_workflow.ts";
 import type { AlertNotification, RefusedLogin } from "./alert_state.ts";
+import { describeThresholdResult } from "../workflow/thresholds.ts";
 import { monitorAlertVariables, runFailureReason } from "./monitor_output.ts";
 import {
   type AlertStateStore,
@@ -56,6 +57,7 @@ const _GATED = new Set<string>([
   "step_failed",
   "failed",
   "succeeded",
+  "threshold_crossed",
   ..._NOTICE_EVENTS,
 ]);
 
@@ -376,6 +378,13 @@ function _heldAlerts(
         ...(result && { result, error_message: errorMessage }),
         detail: failed.error?.message ?? "",
       },
+    });
+  }
+  for (const t of report.metrics?.thresholds ?? []) {
+    if (t.status !== "crossed") continue;
+    held.push({
+      event: "threshold_crossed",
+      variables: { url, threshold: t.metric, detail: describeThresholdResult(t) },
     });
   }
   if (report.status === "failed") {

@@ -15,6 +15,7 @@ import { checkApi, checkAuth, checkEndpoint, toConnection } from "./check_connec
 import { checkSchedule } from "./check_schedule.ts";
 import { checkStepNames, checkSteps } from "./check_steps.ts";
 import { stepUsesFront } from "./front_market.ts";
+import { checkThresholds } from "./check_thresholds.ts";
 import { interpolateEnv } from "./interpolate_env.ts";
 import { sortDiagnostics, WorkflowValidationError } from "./workflow_diagnostic.ts";
 import type { Workflow } from "./workflow_model.ts";
@@ -194,6 +195,7 @@ function _check(
   const steps = checkSteps(source, data);
   const names = checkStepNames(source, steps);
   const alerts = checkAlerts(source, data, names, dir);
+  const thresholds = checkThresholds(source, data);
 
   const connection = isPlainObject(data.connection) ? data.connection : undefined;
   const credentials = connection && isPlainObject(connection.auth)
@@ -232,6 +234,7 @@ function _check(
       connection: toConnection(workflow.connection, credentials),
       steps,
       alerts,
+      ...(thresholds.length > 0 && { thresholds }),
       environment: workflow.environment,
       maxOrderVolume: workflow.max_order_volume,
       positions: source.positions([]),

@@ -5,7 +5,9 @@
  * @module
  */
 
+import type { SessionMetricsSnapshot } from "../client/session_metrics.ts";
 import type { WatchReport } from "./message_hub.ts";
+import type { ThresholdResult } from "./thresholds.ts";
 import type { WorkflowDiagnostic } from "./workflow_diagnostic.ts";
 
 /** The t4flow version (kept equal to `deno.json` by a test). */
@@ -96,6 +98,31 @@ export interface RunCounts {
   readonly downtime_ms?: number;
 }
 
+/** What a push of the run's metrics to a Pushgateway did (`--pushgateway`). */
+export interface PushReport {
+  /** The push URL (without user info). */
+  readonly url: string;
+  /** `true` when the Pushgateway accepted it. */
+  readonly ok: boolean;
+  /** The HTTP status, when there was an answer. */
+  readonly status?: number;
+  /** Why it failed. */
+  readonly error?: string;
+}
+
+/** The measured numbers of a run and its thresholds (durations in milliseconds). */
+export interface RunMetrics {
+  /**
+   * Login time, time to first message per subscription, quote inter-arrival per market, order
+   * round trips, heartbeats, reconnects, disconnects and time disconnected, frames per payload.
+   */
+  readonly session: SessionMetricsSnapshot;
+  /** Each `thresholds:` condition and whether it held (empty without thresholds). */
+  readonly thresholds: readonly ThresholdResult[];
+  /** The Pushgateway push, with `--pushgateway`. */
+  readonly push?: PushReport;
+}
+
 /** The report of one run, `report_version` 1. */
 export interface RunReport {
   /** Always {@linkcode REPORT_VERSION}. */
@@ -133,6 +160,8 @@ export interface RunReport {
   readonly watches?: readonly WatchReport[];
   /** The variables captured by the end of the run (absent when none). */
   readonly vars?: Readonly<Record<string, unknown>>;
+  /** The measured numbers and thresholds (absent for a run refused before it started). */
+  readonly metrics?: RunMetrics;
 }
 
 /** What a run reports while it goes (the CLI prints these, `--json` as JSON lines). */
@@ -170,4 +199,5 @@ export type RunEvent =
     duration_ms: number;
     counts: RunCounts;
     reason?: string;
+    metrics?: RunMetrics;
   };

@@ -32,6 +32,9 @@ import {
 } from "./run_report.ts";
 import { MessageHub, type MessageSource } from "./message_hub.ts";
 import { SessionDowntime } from "./session_downtime.ts";
+import { SessionMetrics } from "../client/session_metrics.ts";
+import { measuredClient } from "./measured_client.ts";
+import { describeThresholdResult, evaluateThresholds } from "./thresholds.ts";
 import type { WorkflowDiagnostic } from "./workflow_diagnostic.ts";
 import { workflowOrderDiagnostics } from "./workflow_orders.ts";
 import {
@@ -164,6 +167,11 @@ export interface RunWorkflowOptions {
    * recording does not contain fails the running step.
    */
   replay?: ReplaySource;
+  /**
+   * A long-lived collector to feed too (e.g. a Prometheus registry's, across the runs of a
+   * monitor); the run's own numbers are in the report's `metrics`.
+   */
+  sessionMetrics?: SessionMetrics;
 }
 
 /**
@@ -248,6 +256,9 @@ export async function runWorkflow(
   const downtime = new SessionDowntime();
   /** Violations of watches that fail the run at its end (neither `fail: true` nor informational). */
   const watchFailures: string[] = [];
+  const runMetrics = new SessionMetrics({ clock });
+  const collectors = [runMetrics, ...(options.sessionMetrics ? [options.sessionMetrics] : [])];
+  const detachCollectors: (() => void)[] = [];
   const vars: Record<string, unknown> = {};
   let watchReject: ((error: Error) => void) | undefined;
   const watchFailed = new Promise<never>((_, reject) => (watchReject = reject));
@@ -381,7 +392,9 @@ export async function runWorkflow(
         ...(options.replay && { WebSocket: options.replay.WebSocket }),
         ...overrides,
       };
-      client = (options.createClient ?? ((o) => new T4Client(o)))(clientOptions);
+      const created = (options.createClient ?? ((o) => new T4Client(o)))(clientOptions);
+      for (const collector of collectors) detachCollectors.push(collector.observe(created));
+      client = measuredClient(created, collectors);
       client.onStatus(onStatus);
       context.client = client;
       if (client.on) {
@@ -541,17 +554,32 @@ export async function runWorkflow(
   closingByRunner = true;
   context.hub?.close();
   await client?.close().catch(() => {});
-  if (status === "succeeded" && watchFailures.length > 0) {
+  for (const detach of detachCollectors) detach();
+  const thresholds = evaluateThresholds(workflow.thresholds ?? [], runMetrics);
+  const crossed = thresholds.filter((t) => t.status === "crossed");
+  if (status !== "interrupted") {
+    for (const t of crossed) {
+      alerts.fire("threshold_crossed", {
+        ...alertVars(),
+        url: target,
+        threshold: t.metric,
+        detail: describeThresholdResult(t),
+      });
+    }
+  }
+  if (status === "succeeded" && (watchFailures.length > 0 || crossed.length > 0)) {
     status = "failed";
     exitCode = EXIT_CODES.failed;
   }
   const failedStep = steps.find((s) => s.status === "failed");
   const reason = failedStep?.error
     ? `${failedStep.name}: ${failedStep.error.message}`
-    : status === "failed"
+    : status === "failed" && watchFailures.length > 0
     ? `${watchFailures[0]}${
       watchFailures.length > 1 ? ` (and ${watchFailures.length - 1} more violations)` : ""
     }`
+    : status === "failed" && crossed.length > 0
+    ? crossed.map(describeThresholdResult).join("; ")
     : status === "interrupted"
     ? `interrupted during ${steps.find((s) => s.status === "interrupted")?.name ?? "the run"}`
     : undefined;
@@ -571,6 +599,7 @@ export async function runWorkflow(
   options.signal?.removeEventListener("abort", onAbort);
   const endedAt = clock.now();
   const finalCounts = snapshot();
+  const metrics = { session: runMetrics.snapshot(), thresholds };
   emit({
     type: "run_finished",
     at: iso(),
@@ -579,6 +608,7 @@ export async function runWorkflow(
     duration_ms: endedAt - startedAt,
     counts: finalCounts,
     ...(reason !== undefined && { reason }),
+    metrics,
   });
   return {
     report_version: REPORT_VERSION,
@@ -598,6 +628,7 @@ export async function runWorkflow(
     ...(context.hub && context.hub.reports().length > 0 && { watches: context.hub.reports() }),
     ...(Object.keys(vars).length > 0 &&
       { vars: redactValue(vars, secrets) }),
+    metrics,
   };
 }
 

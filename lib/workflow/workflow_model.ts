@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { WorkflowThreshold } from "./thresholds.ts";
 import type { ReconnectPolicy } from "../client/backoff.ts";
 import type { Credentials } from "../client/credentials.ts";
 import type { WorkflowDiagnostic } from "./workflow_diagnostic.ts";
@@ -124,6 +125,8 @@ export interface Workflow {
    * expression and time zone are checked by the monitor (`workflowSchedule`).
    */
   readonly schedule?: WorkflowSchedule;
+  /** `thresholds:`, each condition with its position (absent or empty when none). */
+  readonly thresholds?: readonly WorkflowThreshold[];
   /** Warnings found while loading (e.g. a literal password). */
   readonly warnings: readonly WorkflowDiagnostic[];
 }

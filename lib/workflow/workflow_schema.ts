@@ -14,6 +14,7 @@ import { LOGIN_RESULT_NAME_LIST } from "../protocol/login_result.ts";
 import { DURATION_PATTERN, parseDuration } from "./duration.ts";
 import { DEFAULT_MAX_DOWNTIME, MAX_DOWNTIME_PATTERN, maxDowntimeMs } from "./max_downtime.ts";
 import { MARKET_STEP_SCHEMAS } from "./step_schemas.ts";
+import { THRESHOLD_METRIC_NAMES, THRESHOLD_METRICS } from "./thresholds.ts";
 import type { StepKindSchema } from "./step_kind.ts";
 
 export type { StepCheckContext, StepKindSchema } from "./step_kind.ts";
@@ -90,6 +91,7 @@ export const ALERT_EVENTS = [
   "step_failed",
   "failed",
   "succeeded",
+  "threshold_crossed",
 ] as const;
 
 /** An event an alert can fire on (see {@linkcode ALERT_EVENTS}). */
@@ -114,6 +116,7 @@ export const TEMPLATE_VARIABLES = [
   "at",
   "attempt",
   "exit_code",
+  "threshold",
 ] as const;
 
 /** `connection.auth`: an API key, or the username/password set. */
@@ -349,6 +352,26 @@ export const ScheduleSchema = z.strictObject({
   description: "When t4flow monitor runs this workflow (default: the monitor's --every / --cron)",
 });
 
+const _CONDITION = z.string().meta({
+  description: "A condition such as 'p95 < 500ms', 'max < 2s' or 'count == 0'",
+  examples: ["p95 < 500ms", "max < 2s", "count == 0"],
+});
+
+/** `thresholds:`: k6-style conditions on the run's measured numbers; a crossed one fails it. */
+export const ThresholdsSchema = z.strictObject(
+  Object.fromEntries(
+    THRESHOLD_METRIC_NAMES.map((name) => [
+      name,
+      z.union([_CONDITION, z.array(_CONDITION).min(1)]).optional().meta({
+        description: THRESHOLD_METRICS[name].description,
+      }),
+    ]),
+  ),
+).meta({
+  description:
+    "Conditions on the run's measured numbers (k6 style); a crossed threshold fails the run (exit 1) and fires 'threshold_crossed'",
+});
+
 function _workflowSchema(step: z.ZodType, sink: z.ZodType | undefined) {
   // The document schema leaves `on` open: the loader checks it against the built-in events and
   // the workflow's watch names, with a "did you mean".
@@ -382,6 +405,7 @@ function _workflowSchema(step: z.ZodType, sink: z.ZodType | undefined) {
     steps: z.array(step, { error: "expected a list of steps" })
       .min(1, { error: "expected at least one step" }),
     alerts: z.array(alert, { error: "expected a list of alerts" }).optional(),
+    thresholds: sink ? z.unknown().optional() : ThresholdsSchema.optional(),
   }, { error: "expected a map with version, name, connection and steps" });
 }
 
