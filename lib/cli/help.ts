@@ -6,6 +6,7 @@
  */
 
 import { MONITOR_HELP } from "../monitor/monitor_flags.ts";
+import { METRICS_HELP } from "./run_metrics.ts";
 import { SIM_HELP } from "../sim/sim_help.ts";
 import { REPORT_VERSION, T4FLOW_VERSION } from "../workflow/run_report.ts";
 
@@ -83,7 +84,8 @@ Options:
   --speed N|max      replay N times faster than recorded, or as fast as possible (default 1)
   -h, --help         this help
 
-${MONITOR_HELP}`,
+${MONITOR_HELP}
+${METRICS_HELP}`,
   console: `Usage: t4flow console (--env live|sim | --url URL) [options]
 
 Connects, logs in from T4_API_KEY (or T4_FIRM, T4_USERNAME, T4_PASSWORD, T4_APP_NAME and

@@ -10,7 +10,7 @@ import { checkOutputPath, OutputPathError } from "../runtime/files.ts";
 import { parseDuration } from "../workflow/duration.ts";
 import { EXIT_CODES } from "../workflow/exit_codes.ts";
 import { loadWorkflow, type Workflow } from "../workflow/load_workflow.ts";
-import type { RunReport } from "../workflow/run_report.ts";
+import type { RunEvent, RunReport } from "../workflow/run_report.ts";
 import { invalidRunReport, runWorkflow } from "../workflow/run_workflow.ts";
 import { WorkflowValidationError } from "../workflow/workflow_diagnostic.ts";
 import {
@@ -26,6 +26,12 @@ import { CLI_HELP } from "./help.ts";
 import { writeJunitFile, writeReportFile } from "./report_files.ts";
 import { runEventPrinter } from "./run_output.ts";
 import { workflowFiles } from "./workflow_files.ts";
+import {
+  METRICS_ARG_OPTIONS,
+  parseMetricsFlags,
+  type RunMetricsHooks,
+  startRunMetrics,
+} from "./run_metrics.ts";
 
 /**
  * Runs `t4flow run`.
@@ -67,6 +73,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     replay: { type: "string" },
     speed: { type: "string" },
     ...MONITOR_ARG_OPTIONS,
+    ...METRICS_ARG_OPTIONS,
   } as const satisfies CliOptions;
   const { values, positionals } = parseCommandArgs(args, options);
   if (values.help) {
@@ -98,6 +105,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     );
   }
   const monitor = await _monitorOptions(values);
+  const metricsFlags = await parseMetricsFlags(values);
   const taping = values.record !== undefined || values.replay !== undefined ||
     values.speed !== undefined;
   if (taping && monitor !== undefined) {
@@ -150,6 +158,21 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   }
   const tape = taping ? await _openTape(values) : undefined;
   if (tape !== undefined && !json) io.stderr(`t4flow: ${tape.describe}\n`);
+  let metrics: RunMetricsHooks | undefined;
+  try {
+    metrics = await startRunMetrics(metricsFlags, workflow.name, io);
+  } catch (error) {
+    tape?.close();
+    io.stderr(`t4flow: ${(error as Error).message}: nothing was sent\n`);
+    return EXIT_CODES.invalid;
+  }
+  const print = runEventPrinter(io, json);
+  const onEvent = metrics
+    ? (event: RunEvent) => {
+      metrics.onRunEvent(event);
+      print(event);
+    }
+    : print;
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -171,6 +194,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     ...(values.env !== undefined && { env: values.env as "live" | "sim" }),
     ...(holdMs !== undefined && { holdMs }),
     allowLiveOrders: values["allow-live-orders"] === true,
+    ...(metrics?.sessionMetrics && { sessionMetrics: metrics.sessionMetrics }),
   };
   if (monitor !== undefined) {
     try {
@@ -182,14 +206,16 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
         run,
         io: { stdout: io.stdout, stderr: io.stderr },
         signal: controller.signal,
-        onRunEvent: runEventPrinter(io, json),
-        onReport: (report) => {
-          if (values.report !== undefined) writeReportFile(values.report, report, io);
+        onRunEvent: onEvent,
+        onReport: async (report) => {
+          const final = metrics ? await metrics.afterRun(report) : report;
+          if (values.report !== undefined) writeReportFile(values.report, final, io);
         },
         onMonitorEvent: (event) => (json ? io.stdout : io.stderr)(formatMonitorEvent(event, json)),
       });
     } finally {
       removeInterrupt();
+      await metrics?.close();
     }
   }
   let report: RunReport;
@@ -197,7 +223,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     report = await runWorkflow(workflow, {
       ...run,
       signal: controller.signal,
-      onEvent: runEventPrinter(io, json),
+      onEvent,
       io: { stdout: io.stdout, stderr: io.stderr },
       ...(tape?.recorder && { recorder: tape.recorder }),
       ...(tape?.replay && { replay: tape.replay }),
@@ -205,7 +231,9 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   } finally {
     removeInterrupt();
     tape?.close();
+    await metrics?.close();
   }
+  if (metrics) report = await metrics.afterRun(report);
   let written = true;
   if (values.report !== undefined) written = writeReportFile(values.report, report, io);
   if (values.junit !== undefined) written = writeJunitFile(values.junit, report, io) && written;

@@ -105,7 +105,7 @@ export interface WorkflowMonitorOptions {
   /** Each run's events, as `runWorkflow` emits them (for the CLI's step output). */
   onRunEvent?: (event: RunEvent) => void;
   /** Each run's report (write `--report FILE` here: the file then holds the latest run). */
-  onReport?: (report: RunReport) => void;
+  onReport?: (report: RunReport) => void | Promise<void>;
   /** The monitor's own events (skips, runs with their notice, state file warnings). */
   onMonitorEvent?: (event: MonitorEvent) => void;
   /** Interrupts a running run without `signal` (graceful stop, see `MonitorHooks.runSignal`). */
@@ -164,7 +164,7 @@ export interface WorkflowMonitorOptions {
  * await rm(dirname(state), { recursive: true });
  * ```
  */
-export function runWorkflowMonitor(
+export async function runWorkflowMonitor(
   workflow: Workflow,
   monitor: MonitorOptions,
   options: WorkflowMonitorOptions,
@@ -222,10 +222,16 @@ export function runWorkflowMonitor(
   };
 
   let pendingReport: RunReport | undefined;
+  const reportsWritten: Promise<void>[] = [];
   let noticeReports: AlertReport[] = [];
   const onMonitorEvent = (event: MonitorEvent) => {
     if (event.type === "run" && pendingReport !== undefined) {
-      options.onReport?.({ ...pendingReport, alerts: [...pendingReport.alerts, ...noticeReports] });
+      const written = options.onReport?.({
+        ...pendingReport,
+        alerts: [...pendingReport.alerts, ...noticeReports],
+      });
+      // An async onReport (a Pushgateway push, then the report file) is awaited before returning.
+      if (written) reportsWritten.push(written.catch(() => {}));
       pendingReport = undefined;
     }
     noticeReports = [];
@@ -332,7 +338,7 @@ export function runWorkflowMonitor(
     return delivered.some((alert) => alert.sinks.some((sink) => sink.ok));
   };
 
-  return runMonitor<HeldAlert>(monitor, {
+  const code = await runMonitor<HeldAlert>(monitor, {
     check: workflow.name,
     runOnce,
     deliver,
@@ -345,6 +351,8 @@ export function runWorkflowMonitor(
     ...(options.onNextRun !== undefined && { onNextRun: options.onNextRun }),
     ...(options.alertStateStore !== undefined && { alertStateStore: options.alertStateStore }),
   });
+  await Promise.all(reportsWritten);
+  return code;
 }
 
 /** The outcome alerts a run would have fired, rebuilt from its report. */
