@@ -41,7 +41,7 @@ const BROKEN: Record<string, string> = {
   "bad_alert_on.yaml":
     `10:9: error: alerts[0].on: expected a login result name (e.g. LOCKED_OUT), login_failed or an event, got "LOCKED_OTU"; did you mean 'LOCKED_OUT'?`,
   "bad_template.yaml":
-    "11:36: error: alerts[0].message: unknown template variable 'error_mesage', expected one of workflow, event, result, error_message, step, reason, detail, url, at, attempt, exit_code; did you mean 'error_message'?",
+    "11:36: error: alerts[0].message: unknown template variable 'error_mesage', expected one of workflow, event, result, error_message, step, reason, detail, url, at, attempt, exit_code, threshold; did you mean 'error_message'?",
   "unknown_sink.yaml":
     "13:9: error: alerts[0].to[1].webhok: unknown sink 'webhok', expected one of stderr, stdout, file, webhook, command; did you mean 'webhook'?",
   "yaml_syntax.yaml": '7:1: error: invalid YAML: Missing closing "quote',
