@@ -148,7 +148,7 @@ export function parseThresholdCondition(
   at += expression.slice(at).length - expression.slice(at).trimStart().length;
   const rest = expression.slice(at).trimEnd();
   const isCount = aggregation === "count" || THRESHOLD_METRICS[metric].unit === "count";
-  const valueMatch = /^(\d+(?:\.\d+)?)([a-z]*)$/.exec(rest);
+  const valueMatch = /^(\d+(?:\.\d+)?)(\s*)([a-z]*)$/.exec(rest);
   if (!valueMatch) {
     return {
       message: isCount
@@ -158,7 +158,7 @@ export function parseThresholdCondition(
     };
   }
   const number = Number(valueMatch[1]);
-  const unit = valueMatch[2]!;
+  const unit = valueMatch[3]!;
   if (isCount) {
     if (unit !== "" || !Number.isInteger(number)) {
       return {
@@ -172,7 +172,7 @@ export function parseThresholdCondition(
   if (factor === undefined) {
     return {
       message: `unknown unit '${unit}', expected ms, s, m or h (e.g. '500ms', '2s')`,
-      offset: at + valueMatch[1]!.length,
+      offset: at + valueMatch[1]!.length + valueMatch[2]!.length,
     };
   }
   return { aggregation, operator, value: number * factor };
@@ -262,7 +262,17 @@ export function evaluateThresholds(
         break;
     }
     if (candidates.length === 0) return { ...base, status: "no_data", actual: null };
-    const crossed = candidates.find((c) => !_holds(c.actual, t.condition));
+    // The crossing value furthest from the bound (e.g. the market with the longest gap).
+    const crossed = candidates.filter((c) => !_holds(c.actual, t.condition)).reduce<
+      { actual: number; market?: string } | undefined
+    >(
+      (worst, c) =>
+        worst === undefined ||
+          Math.abs(c.actual - t.condition.value) > Math.abs(worst.actual - t.condition.value)
+          ? c
+          : worst,
+      undefined,
+    );
     const shown = crossed ?? candidates.reduce((a, b) => (b.actual > a.actual ? b : a));
     return {
       ...base,

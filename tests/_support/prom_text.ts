@@ -7,6 +7,29 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 
+/** Every metric name of issue 15, exactly. */
+export const T4FLOW_METRIC_NAMES = [
+  "t4flow_session_connected",
+  "t4flow_logins_total",
+  "t4flow_reconnects_total",
+  "t4flow_disconnects_total",
+  "t4flow_heartbeats_sent_total",
+  "t4flow_heartbeats_received_total",
+  "t4flow_frames_received_total",
+  "t4flow_frame_errors_total",
+  "t4flow_login_duration_seconds",
+  "t4flow_last_message_age_seconds",
+  "t4flow_quote_age_seconds",
+  "t4flow_watch_violations_total",
+  "t4flow_alerts_total",
+  "t4flow_runs_total",
+  "t4flow_run_duration_seconds",
+  "t4flow_last_run_success",
+  "t4flow_last_run_timestamp_seconds",
+  "t4flow_last_run_duration_seconds",
+  "t4flow_last_run_exit_code",
+];
+
 /** One sample line. */
 export interface Sample {
   readonly name: string;

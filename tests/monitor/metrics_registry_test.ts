@@ -16,30 +16,7 @@ import {
   serveMetrics,
 } from "../../lib/monitor/metrics_server.ts";
 import { DEMO_API_KEY, startSimulator } from "../../lib/sim/mod.ts";
-import { parseExposition, promtoolCheck } from "../_support/prom_text.ts";
-
-/** Every metric name of issue 15, exactly. */
-const METRIC_NAMES = [
-  "t4flow_session_connected",
-  "t4flow_logins_total",
-  "t4flow_reconnects_total",
-  "t4flow_disconnects_total",
-  "t4flow_heartbeats_sent_total",
-  "t4flow_heartbeats_received_total",
-  "t4flow_frames_received_total",
-  "t4flow_frame_errors_total",
-  "t4flow_login_duration_seconds",
-  "t4flow_last_message_age_seconds",
-  "t4flow_quote_age_seconds",
-  "t4flow_watch_violations_total",
-  "t4flow_alerts_total",
-  "t4flow_runs_total",
-  "t4flow_run_duration_seconds",
-  "t4flow_last_run_success",
-  "t4flow_last_run_timestamp_seconds",
-  "t4flow_last_run_duration_seconds",
-  "t4flow_last_run_exit_code",
-];
+import { parseExposition, promtoolCheck, T4FLOW_METRIC_NAMES } from "../_support/prom_text.ts";
 
 const MARKET = { exchangeId: "CME_Eq", contractId: "ES", marketId: "XCME_Eq ES (Z26)" };
 
@@ -112,7 +89,7 @@ describe("metrics registry and GET /metrics", () => {
     assert.equal(response.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
     const text = await response.text();
     const families = parseExposition(text);
-    assert.deepEqual([...families.keys()].sort(), [...METRIC_NAMES].sort());
+    assert.deepEqual([...families.keys()].sort(), [...T4FLOW_METRIC_NAMES].sort());
     for (const [name, family] of families) {
       for (const s of family.samples) {
         assert.equal(s.labels.workflow, "session-check", `${name} ${JSON.stringify(s.labels)}`);

@@ -4,8 +4,6 @@
  */
 
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { SessionMetrics } from "../../lib/client/session_metrics.ts";
 import {
@@ -13,41 +11,8 @@ import {
   PushgatewayUrlError,
   pushRunMetrics,
 } from "../../lib/monitor/pushgateway.ts";
+import { fakePushgateway } from "../_support/fake_pushgateway.ts";
 import { parseExposition, promtoolCheck } from "../_support/prom_text.ts";
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  body: string;
-}
-
-/** A fake Pushgateway answering `status` to everything. */
-async function fakePushgateway(status = 200) {
-  const received: Received[] = [];
-  const server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk) => (body += String(chunk)));
-    request.on("end", () => {
-      received.push({
-        method: request.method ?? "",
-        url: request.url ?? "",
-        headers: request.headers,
-        body,
-      });
-      response.writeHead(status, { "content-type": "text/plain" });
-      response.end(status === 200 ? "" : "pushed metrics are invalid");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    received,
-    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 const RUN = {
   status: "succeeded" as const,
