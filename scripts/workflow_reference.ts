@@ -20,7 +20,8 @@ const EVENT_DOCS: Record<string, string> = {
   step_failed: "a step failed",
   failed: "the run failed",
   succeeded: "the run succeeded",
-  threshold_crossed: "a `thresholds:` condition was not met at the end of the run (once per threshold)",
+  threshold_crossed:
+    "a `thresholds:` condition was not met at the end of the run (once per threshold)",
 };
 
 /** What each template variable holds; every name in `TEMPLATE_VARIABLES` needs one line here. */

@@ -29,7 +29,7 @@ function captureIo(env: Record<string, string> = {}): CliIo & { out: string[]; e
  */
 const BROKEN: Record<string, string> = {
   "unknown_top_key.yaml":
-    "2:1: error: nmae: unknown key, expected one of version, name, description, connection, environment, max_order_volume, schedule, steps, alerts; did you mean 'name'?",
+    "2:1: error: nmae: unknown key, expected one of version, name, description, connection, environment, max_order_volume, schedule, steps, alerts, thresholds; did you mean 'name'?",
   "bad_duration.yaml":
     '7:14: error: connection.heartbeat: expected a duration such as 250ms, 20s, 5m or 1h, got "20 seconds"',
   "missing_variable.yaml":
