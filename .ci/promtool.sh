@@ -5,7 +5,8 @@
 #  2. starts the embedded simulator and `t4flow run --metrics` on a held session, scrapes its
 #     GET /metrics once quotes are counted, and runs `promtool check metrics` on the scrape;
 #  3. runs the metrics test files again with PROMTOOL set, so each of their scrapes and pushes is
-#     linted by promtool too.
+#     linted by promtool too;
+#  4. checks the example Prometheus configuration and alert rules in deploy/prometheus/.
 #
 # Needs: root (apt-get), deno on the PATH, curl. Usage: bash .ci/promtool.sh
 set -euo pipefail
@@ -82,3 +83,6 @@ echo "== promtool check metrics (live scrape, $(grep -c -v '^#' "$work/scrape.tx
 echo "== metrics tests with PROMTOOL set"
 PROMTOOL="$promtool" deno test -A tests/monitor/metrics_registry_test.ts \
   tests/monitor/pushgateway_test.ts tests/cli/cli_metrics_test.ts
+
+echo "== promtool check config deploy/prometheus/prometheus.yml (and its alert rules)"
+"$promtool" check config deploy/prometheus/prometheus.yml

@@ -95,7 +95,7 @@ describe("t4flow run against the simulator", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
-      /^▶ e2e-check → ws:\/\/127\.0\.0\.1:\d+\/v1\n {2}✓ login {2}\d+ ms {2}session \S+ as ops\n {2}✓ hold 1s {2}1(\.\d)? s {2}held 1 s, session up throughout\n {2}⚑ alert \(succeeded\) sent to file\n✔ succeeded in 1(\.\d)? s \(exit 0\) · reconnects 0 · heartbeats \d+ sent \/ \d+ received · frame errors 0\n$/,
+      /^▶ e2e-check → ws:\/\/127\.0\.0\.1:\d+\/v1\n {2}✓ login {2}\d+ ms {2}session \S+ as ops\n {2}✓ hold 1s {2}1(\.\d)? s {2}held 1 s, session up throughout\n {2}⚑ alert \(succeeded\) sent to file\n {2}login_time \.+: \d+ ms\n {2}heartbeats \.+: \d+ sent, \d+ received\n {2}reconnects \.+: 0\n {2}disconnected_time \.+: 0 ms\n✔ succeeded in 1(\.\d)? s \(exit 0\) · reconnects 0 · heartbeats \d+ sent \/ \d+ received · frame errors 0\n$/,
     );
     assert.equal(run.report.report_version, 1);
     assert.equal(run.report.status, "succeeded");
@@ -104,6 +104,7 @@ describe("t4flow run against the simulator", () => {
       "succeeded",
     ]);
     assert.ok(run.report.counts.heartbeats_sent + run.report.counts.heartbeats_received > 0);
+    assert.equal(run.report.metrics.session.login_time.count, 1);
     assert.equal(run.stats.logins, 1);
     assert.deepEqual(run.alerts.map((a) => a.event), ["succeeded"]);
   });
