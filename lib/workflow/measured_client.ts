@@ -31,7 +31,7 @@ import type { WorkflowClient } from "./step_context.ts";
  *   onStatus: () => () => {},
  *   stats: { reconnects: 0, heartbeatsSent: 0, heartbeatsReceived: 0, frameErrors: 0, framesReceived: 0 },
  *   close: () => Promise.resolve(),
- *   submitOrder: () => Promise.resolve([]),
+ *   submitOrder: () => Object.assign(Promise.resolve([]), { tags: [] }),
  * }, [metrics]);
  * await client.submitOrder!({ accountId: "A", marketId: "M", orders: [] });
  * assert.equal(metrics.orderRoundTrip.count, 1);
@@ -49,22 +49,22 @@ export function measuredClient(
     return request;
   };
   const wrappers: Partial<Record<keyof WorkflowClient, (fn: _Fn) => _Fn>> = {
-    subscribeMarket: (fn) => (s: { marketId: string }) => {
-      fn(s);
+    subscribeMarket: (fn) => (s: { marketId: string }, ...rest: unknown[]) => {
+      fn(s, ...rest);
       mark("market_depth", s.marketId);
     },
-    subscribeMarketByOrder: (fn) => (m: { marketId: string }) => {
-      fn(m);
+    subscribeMarketByOrder: (fn) => (m: { marketId: string }, ...rest: unknown[]) => {
+      fn(m, ...rest);
       mark("market_by_order", m.marketId);
     },
-    subscribeAccount: (fn) => (s: { accountId: string }) => {
-      fn(s);
+    subscribeAccount: (fn) => (s: { accountId: string }, ...rest: unknown[]) => {
+      fn(s, ...rest);
       mark("account", s.accountId);
     },
-    submitOrder: (fn) => (init: unknown) => time(fn(init) as Promise<unknown>),
-    reviseOrder: (fn) => (init: unknown) => time(fn(init) as Promise<unknown>),
-    pullOrder: (fn) => (init: unknown) => time(fn(init) as Promise<unknown>),
-    submitBatch: (fn) => (init: unknown) => time(fn(init) as Promise<unknown>),
+    submitOrder: (fn) => (...args: unknown[]) => time(fn(...args) as Promise<unknown>),
+    reviseOrder: (fn) => (...args: unknown[]) => time(fn(...args) as Promise<unknown>),
+    pullOrder: (fn) => (...args: unknown[]) => time(fn(...args) as Promise<unknown>),
+    submitBatch: (fn) => (...args: unknown[]) => time(fn(...args) as Promise<unknown>),
   };
   const cache = new Map<PropertyKey, unknown>();
   // Every property reads from the client itself (so getters and #private fields work); methods
