@@ -50,16 +50,19 @@ export function measuredClient(
   };
   const wrappers: Partial<Record<keyof WorkflowClient, (fn: _Fn) => _Fn>> = {
     subscribeMarket: (fn) => (s: { marketId: string }, ...rest: unknown[]) => {
-      fn(s, ...rest);
+      const result = fn(s, ...rest);
       mark("market_depth", s.marketId);
+      return result;
     },
     subscribeMarketByOrder: (fn) => (m: { marketId: string }, ...rest: unknown[]) => {
-      fn(m, ...rest);
+      const result = fn(m, ...rest);
       mark("market_by_order", m.marketId);
+      return result;
     },
     subscribeAccount: (fn) => (s: { accountId: string }, ...rest: unknown[]) => {
-      fn(s, ...rest);
+      const result = fn(s, ...rest);
       mark("account", s.accountId);
+      return result;
     },
     submitOrder: (fn) => (...args: unknown[]) => time(fn(...args) as Promise<unknown>),
     reviseOrder: (fn) => (...args: unknown[]) => time(fn(...args) as Promise<unknown>),

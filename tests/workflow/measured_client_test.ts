@@ -34,6 +34,7 @@ class PrivateClient {
   }
   subscribeMarket(...args: unknown[]) {
     this.#calls.push(["subscribeMarket", ...args]);
+    return "confirmation";
   }
   submitOrder(...args: unknown[]) {
     this.#calls.push(["submitOrder", ...args]);
@@ -49,7 +50,7 @@ describe("measuredClient", () => {
     const b = new SessionMetrics({ clock });
     const client = measuredClient(inner as unknown as WorkflowClient, [a, b]);
     const market = { exchangeId: "CME_Eq", contractId: "ES", marketId: "M" };
-    client.subscribeMarket!(market);
+    assert.equal(client.subscribeMarket!(market), "confirmation");
     const options = { timeoutMs: 5 };
     const request = client.submitOrder!({ accountId: "A", marketId: "M", orders: [] }, options);
     assert.deepEqual((request as unknown as { tags: string[] }).tags, ["t-1"]);
