@@ -104,8 +104,11 @@ export interface WorkflowMonitorOptions {
   clock?: Clock;
   /** Each run's events, as `runWorkflow` emits them (for the CLI's step output). */
   onRunEvent?: (event: RunEvent) => void;
-  /** Each run's report (write `--report FILE` here: the file then holds the latest run). */
-  onReport?: (report: RunReport) => void | Promise<void>;
+  /**
+   * Each run's report (write `--report FILE` here: the file then holds the latest run); a promise
+   * it returns is awaited before `runWorkflowMonitor` returns.
+   */
+  onReport?: (report: RunReport) => unknown;
   /** The monitor's own events (skips, runs with their notice, state file warnings). */
   onMonitorEvent?: (event: MonitorEvent) => void;
   /** Interrupts a running run without `signal` (graceful stop, see `MonitorHooks.runSignal`). */
@@ -231,7 +234,7 @@ export async function runWorkflowMonitor(
         alerts: [...pendingReport.alerts, ...noticeReports],
       });
       // An async onReport (a Pushgateway push, then the report file) is awaited before returning.
-      if (written) reportsWritten.push(written.catch(() => {}));
+      if (written instanceof Promise) reportsWritten.push(written.catch(() => {}));
       pendingReport = undefined;
     }
     noticeReports = [];
