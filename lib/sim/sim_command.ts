@@ -7,6 +7,7 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { didYouMean } from "../runtime/did_you_mean.ts";
 import { DEMO_API_KEY, DEMO_LOGIN, loadSimConfig, type SimConfig } from "./sim_config.ts";
 import { startSimulator } from "./simulator.ts";
 import { DEFAULT_SIM_PORT, SIM_HELP as _HELP } from "./sim_help.ts";
@@ -103,7 +104,7 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
       }
     }
   } catch (error) {
-    stderr.write(`${(error as Error).message}\n\n${_HELP}`);
+    stderr.write(`${_friendly(error as Error & { code?: string })}\n\n${_HELP}`);
     return 2;
   }
   if (io.signal?.aborted === true) return 0;
@@ -154,3 +155,14 @@ export async function simCommand(args: string[], io: SimCommandIo = {}): Promise
 }
 
 if (import.meta.main) process.exit(await simCommand(process.argv.slice(2)));
+
+const _OPTIONS = ["--port", "--rest-port", "--host", "--config", "--seed", "--quiet", "--help"];
+
+/** parseArgs' message in plain words, with the option probably meant. */
+function _friendly(error: Error & { code?: string }): string {
+  const first = error.message.split("\n")[0] ?? String(error);
+  if (error.code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION") return first;
+  const option = /'([^']+)'/.exec(first)?.[1] ?? "";
+  const suggestion = didYouMean(option, _OPTIONS);
+  return `Unknown option '${option}'.${suggestion ? ` Did you mean '${suggestion}'?` : ""}`;
+}

@@ -71,7 +71,12 @@ export function junitXml(report: RunReport): string {
       _seconds(step.duration_ms)
     }"`;
     if (step.status === "succeeded") {
-      cases.push(`${open}/>`);
+      // What the step found (e.g. the downtime during a hold) stays with it.
+      cases.push(
+        step.detail
+          ? `${open}>\n      <system-out>${_escape(step.detail)}</system-out>\n    </testcase>`
+          : `${open}/>`,
+      );
     } else if (step.status === "skipped") {
       skipped++;
       cases.push(`${open}>\n      <skipped message="an earlier step failed"/>\n    </testcase>`);

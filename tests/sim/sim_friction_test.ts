@@ -127,3 +127,12 @@ test("a simulator config error names the line and column of every problem", () =
     },
   );
 });
+
+test("t4flow sim: a mistyped option gets a suggestion, not parseArgs' text", async () => {
+  const stderr = new Capture();
+  assert.equal(await simCommand(["--prot", "9000"], { stderr }), 2);
+  assert.match(
+    stderr.text,
+    /^Unknown option '--prot'\. Did you mean '--port'\?\n\nUsage: t4flow sim/,
+  );
+});

@@ -13,6 +13,7 @@ import { AccountUpdateSchema, MarketDepthSchema } from "../../lib/protocol/proto
 import { FakeClock } from "../../lib/runtime/clock.ts";
 import { parseWorkflow } from "../../lib/workflow/load_workflow.ts";
 import type { RunEvent, RunReport } from "../../lib/workflow/run_report.ts";
+import { junitXml } from "../../lib/workflow/junit_report.ts";
 import { runWorkflow } from "../../lib/workflow/run_workflow.ts";
 import { WorkflowValidationError } from "../../lib/workflow/workflow_diagnostic.ts";
 import { FAKE_SESSION, FakeMessageClient } from "../_support/fake_workflow_client.ts";
@@ -252,11 +253,15 @@ describe("expect timeouts", () => {
 });
 
 describe("step details", () => {
-  it("succeeded steps keep their detail in the report", async () => {
+  it("succeeded steps keep their detail in the report and JUnit", async () => {
     const { report } = await run("  - hold: 2s\n", () => Promise.resolve());
     assert.deepEqual(report.steps.map((s) => s.detail), [
       "session s-1 as u-1",
       "held 2 s, session up throughout",
     ]);
+    assert.match(
+      junitXml(report),
+      /<testcase name="02 hold 2s"[^>]*>\n\s*<system-out>held 2 s, session up throughout<\/system-out>/,
+    );
   });
 });
