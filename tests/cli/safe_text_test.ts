@@ -21,9 +21,9 @@ const EVIL = "\x1b[2J\x1b[H\x07\r✔ succeeded in 1 s (exit 0)\n✔ all good\u20
 
 /** Characters no output may carry raw: ESC, BEL, CR, and a newline inside a line's text. */
 function assertSafe(text: string, what: string): void {
-  // deno-lint-ignore no-control-regex
   assert.doesNotMatch(
     text,
+    // deno-lint-ignore no-control-regex
     /[\x00-\x09\x0b-\x1f\x7f\u202e]/,
     `${what} carries a control character`,
   );
