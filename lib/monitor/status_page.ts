@@ -60,13 +60,13 @@ footer a { color: inherit; }
 .workflow[data-status="passing"] .status { color: var(--passing); }
 .workflow[data-status="failing"] .status { color: var(--failing); }
 .facts { display: flex; flex-wrap: wrap; gap: .25rem 1rem; color: var(--muted); font-size: .9rem; margin: .25rem 0 .5rem; }
-.bars { display: flex; gap: 2px; list-style: none; margin: 0; padding: 0; height: 2rem; }
-.bar { position: relative; flex: 1 1 0; max-width: 1rem; min-width: 4px; border-radius: 2px; background: var(--pending); }
+.bars { position: relative; display: flex; gap: 2px; list-style: none; margin: 0; padding: 0; height: 2rem; }
+.bar { flex: 1 1 0; max-width: 1rem; min-width: 4px; border-radius: 2px; background: var(--pending); }
 .bar[data-run-status="succeeded"] { background: var(--passing); }
 .bar[data-run-status="failed"] { background: var(--failing); }
 .bar:focus { outline: 2px solid var(--fg); outline-offset: 1px; }
-.tip { display: none; position: absolute; z-index: 2; top: 2.3rem; left: 50%; transform: translateX(-50%);
-  width: max-content; max-width: min(22rem, 80vw); padding: .4rem .5rem; border-radius: .3rem;
+.tip { display: none; position: absolute; z-index: 2; top: 2.3rem; left: 0;
+  width: max-content; max-width: min(30rem, 100%); padding: .4rem .5rem; border-radius: .3rem;
   background: var(--fg); color: var(--bg); font-size: .85rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 .bar:hover .tip, .bar:focus .tip, .bar:focus-within .tip { display: block; }
 .error { margin: .5rem 0 0; color: var(--failing); font-size: .9rem; overflow-wrap: anywhere; white-space: pre-wrap; }
@@ -192,6 +192,6 @@ export const STATUS_PAGE_JS: string = String.raw`"use strict";
       var c = cards.get(w.name);
       if (c && w.next_run_at) c.next.textContent = "next run " + relative(w.next_run_at);
     });
-  }, 15000);
+  }, 1000);
 })();
 `;
