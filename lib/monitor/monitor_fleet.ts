@@ -12,7 +12,6 @@
 import { type Clock, sleep, systemClock } from "../runtime/clock.ts";
 import { t4flowLogger } from "../runtime/logger.ts";
 import type { MaintenanceWindow } from "../client/maintenance_window.ts";
-import { T4Client, type T4ClientOptions } from "../client/t4_client.ts";
 import type { AlertIo } from "../workflow/alert_dispatcher.ts";
 import type { Workflow } from "../workflow/load_workflow.ts";
 import type { RunEvent, RunReport } from "../workflow/run_report.ts";
@@ -316,18 +315,11 @@ export class MonitorFleet {
         }
       },
     };
-    const base = this.#options.run?.createClient ?? ((o) => new T4Client(o));
     const session = metrics?.session;
     const run = {
       ...this.#options.run,
-      // The workflow's session numbers (logins, heartbeats, frames...) for `/metrics`.
-      ...(session !== undefined && {
-        createClient: (options: T4ClientOptions) => {
-          const client = base(options);
-          session.observe(client);
-          return client;
-        },
-      }),
+      // The workflow's session numbers (logins, heartbeats, frames, quote ages) for `/metrics`.
+      ...(session !== undefined && { sessionMetrics: session }),
     };
     return runWorkflowMonitor(entry.workflow, {
       schedule: entry.schedule,
