@@ -173,7 +173,8 @@ export function createStatusHandler(
       case "/api/status":
         return text(`${JSON.stringify(statusJson(source.status()))}\n`, "application/json");
       case "/api/events":
-        return events();
+        // HEAD gets the headers only: no stream is opened for it.
+        return request.method === "HEAD" ? text("", "text/event-stream; charset=utf-8") : events();
       case "/metrics": {
         if (options.metrics === undefined) return notFound();
         const { contentType, body } = await options.metrics();

@@ -127,6 +127,11 @@ describe("monitor HTTP handler", () => {
     const handler = createStatusHandler(source([]));
     assert.equal((await handler.handle(new Request("http://127.0.0.1/nope"))).status, 404);
     assert.equal((await handler.handle(new Request("http://127.0.0.1/metrics"))).status, 404);
+    const head = await handler.handle(
+      new Request("http://127.0.0.1/api/events", { method: "HEAD" }),
+    );
+    assert.equal(head.headers.get("content-type"), "text/event-stream; charset=utf-8");
+    assert.equal(handler.streams, 0, "HEAD opens no event stream");
     const post = await handler.handle(new Request("http://127.0.0.1/", { method: "POST" }));
     assert.equal(post.status, 405);
     const metered = createStatusHandler(source([]), {
