@@ -28,7 +28,7 @@ import { abandonSocket, openSocket, type WebSocketLike } from "./web_socket_like
 import { clientFrame } from "./client_frame.ts";
 import type { LoginResponse } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
 import { LoginResult } from "../protocol/gen/t4/v1/common/enums_pb.ts";
-import type { loginResultName } from "../protocol/login_result.ts";
+import type { LoginResultName } from "../protocol/login_result.ts";
 
 const _log = t4flowLogger("client");
 const _ELSEWHERE = /logged in (elsewhere|on another)/i;
@@ -210,7 +210,7 @@ export class ClientConnection {
     reason: string,
     byOwner: boolean,
     error?: Error,
-    result?: ReturnType<typeof loginResultName>,
+    result?: LoginResultName,
   ): void {
     if (this.#state === "closed") return;
     const wasConnected = this.#ws !== undefined;
