@@ -94,13 +94,15 @@ describe("a workflow whose session another login takes over", () => {
   it("exits 3, fires on: LOGGED_IN_ELSEWHERE and never logs in again", async () => {
     await using sim = await simulator();
     const other = new T4Client({ url: sim.url, auth: { apiKey: KEY } });
+    let otherLogin: Promise<unknown> | undefined;
     try {
       const { report, alerts } = await run(
         sim,
         `  - hold: 20s\n`,
         `  - on: LOGGED_IN_ELSEWHERE\n    message: "taken over: {{ error_message }}"\n    to: [{ file: alerts.jsonl }]\n`,
-        () => void other.connect(), // the trader's own platform logs in with the same key
+        () => (otherLogin = other.connect()), // the trader's own platform, same key
       );
+      await otherLogin;
       assert.equal(report.exit_code, 3, JSON.stringify(report.steps));
       assert.equal(report.steps[1]?.status, "failed");
       assert.equal(report.steps[1]?.error?.type, "LoginError");
