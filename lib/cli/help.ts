@@ -61,8 +61,10 @@ Options:
   run: `Usage: t4flow run FILE [options]
 
 Runs the workflow's steps in order on one T4 session, fires its alerts and exits with
-0 success, 1 a step failed, 2 invalid usage or workflow (nothing was sent),
-3 could not connect or log in, 130 interrupted (Ctrl-C, SIGTERM).
+0 success, 1 a step failed, 2 invalid usage or workflow or an unwritable output (nothing was
+sent), 3 could not connect or log in (or, in a monitor, a login skipped because these credentials
+were refused with a fatal result), 130 interrupted (Ctrl-C, SIGTERM). A second Ctrl-C or SIGTERM
+exits at once with 130 or 143.
 
 Options:
   --url URL          connect here instead of connection.env / connection.url
