@@ -26,7 +26,7 @@ alerts:
     );
     const alerts = new AlertDispatcher(
       workflow,
-      { stdout: () => {}, stderr: () => {}, timeoutMs: 500 },
+      { stdout: () => {}, stderr: () => {}, timeoutMs: 500, retryDelaysMs: [] },
       (t) => t,
     );
     alerts.fire("failed", {});

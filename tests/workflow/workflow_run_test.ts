@@ -236,7 +236,8 @@ alerts:
       );
       const report = await runWorkflow(w, {
         createClient: (options) => new FakeClient(options, () => Promise.resolve(session)),
-        io: { stdout: () => {}, stderr: () => {} },
+        // Retries without the real 1 s / 4 s waits.
+        io: { stdout: () => {}, stderr: () => {}, retryDelaysMs: [1, 1] },
       });
       assert.equal(report.exit_code, 0);
       assert.equal(received.length, 1);
