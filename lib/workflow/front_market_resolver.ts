@@ -55,10 +55,11 @@ export function runRestBase(
 /**
  * Refuses a run whose steps use `market: front` without a usable REST base (a custom URL on the
  * command line without `--api` or `connection.api`, or an `--api` that is `http://` to a host
- * that is not loopback), before anything connects.
+ * that is not loopback), or that replays a recording, before anything connects.
  *
  * @param workflow The workflow.
  * @param restBase The run's REST base.
+ * @param replay Whether the run replays a recording (which reaches no REST API).
  * @returns One error at the first `market: front` step, or none.
  *
  * @example
@@ -75,16 +76,21 @@ export function runRestBase(
  * assert.equal(frontMarketDiagnostics(workflow, undefined)[0]?.line, 7);
  * assert.deepEqual(frontMarketDiagnostics(workflow, "https://api-sim.t4login.com"), []);
  * assert.match(frontMarketDiagnostics(workflow, "http://api.example")[0]?.message ?? "", /loopback/);
+ * assert.match(frontMarketDiagnostics(workflow, "https://api-sim.t4login.com", true)[0]?.message ?? "", /--replay/);
  * ```
  */
 export function frontMarketDiagnostics(
   workflow: Workflow,
   restBase: string | undefined,
+  replay = false,
 ): WorkflowDiagnostic[] {
   const step = workflow.steps.find((s) => stepUsesFront(s.kind, s.args));
   if (step === undefined) return [];
   let message: string | undefined;
-  if (restBase === undefined) {
+  if (replay) {
+    message =
+      "market: front looks the market up through the REST API, which --replay does not reach (nothing connects), expected a literal market id in a replayed workflow";
+  } else if (restBase === undefined) {
     message =
       "missing REST API for market: front, expected --api URL or connection.api when connecting to a custom url";
   } else {

@@ -240,7 +240,7 @@ export async function runWorkflow(
       ...endpoint,
       allowLiveOrders: options.allowLiveOrders === true,
     }),
-    ...frontMarketDiagnostics(workflow, restBase),
+    ...frontMarketDiagnostics(workflow, restBase, options.replay !== undefined),
   ];
   if (guard.length > 0) {
     return invalidRunReport({

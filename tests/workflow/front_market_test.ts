@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Recording } from "../../lib/client/recording_format.ts";
+import { ReplaySource } from "../../lib/client/replay_source.ts";
 import { T4Client, type T4ClientOptions } from "../../lib/client/t4_client.ts";
 import { FakeClock } from "../../lib/runtime/clock.ts";
 import { DEMO_LOGIN, startSimulator } from "../../lib/sim/mod.ts";
@@ -189,6 +191,17 @@ describe("market: front", () => {
     assert.equal(created, 0);
     assert.match(report.diagnostics[0]?.message ?? "", /^missing REST API for market: front/);
     assert.equal(report.diagnostics[0]?.line, 9);
+  });
+});
+
+describe("market: front and --replay", () => {
+  it("refuses a replayed run that would need the REST API (nothing connects in a replay)", async () => {
+    const report = await runWorkflow(workflow(SUBSCRIBE_FRONT), {
+      replay: new ReplaySource({ header: {} as Recording["header"], entries: [] }),
+    });
+    assert.equal(report.status, "invalid");
+    assert.equal(report.exit_code, 2);
+    assert.match(report.diagnostics[0]?.message ?? "", /--replay does not reach/);
   });
 });
 
