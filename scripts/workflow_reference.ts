@@ -183,7 +183,9 @@ export function workflowReference(schema: Schema): string {
   out.push("### `on:` values", "", "| value | fires when |", "| --- | --- |");
   for (const name of ALERT_EVENTS) out.push(`| \`${name}\` | ${EVENT_DOCS[name]} |`);
   for (const name of LOGIN_RESULT_NAME_LIST.filter((n) => n !== "LOGIN_SUCCESS")) {
-    out.push(`| \`${name}\` | a login is refused with this result |`);
+    out.push(
+      `| \`${name}\` | a login is refused, or the server ends the session, with this result |`,
+    );
   }
   out.push("", "### Template variables (`{{ name }}` in `message`)", "", "| name | value |");
   out.push("| --- | --- |");
