@@ -30,6 +30,7 @@ export * from "./duration.ts";
 export * from "./env_file.ts";
 export * from "./order_safety.ts";
 export * from "./workflow_orders.ts";
+export * from "./thresholds.ts";
 export {
   ALERT_EVENTS,
   ALERT_ON_NAMES,
