@@ -21,6 +21,7 @@ import type { MetricsRegistry } from "./metrics_registry.ts";
 import type { WorkflowStatus } from "./monitor_status.ts";
 import { createRunLimiter, type RunLimiter } from "./run_limiter.ts";
 import type { AlertStateStore, MonitorEvent } from "./run_monitor.ts";
+import { parseAlertState } from "./state_store.ts";
 import type { RunStore } from "./run_store.ts";
 import type { Schedule } from "./schedule.ts";
 import { runWorkflowMonitor } from "./workflow_monitor.ts";
@@ -301,11 +302,24 @@ export class MonitorFleet {
       load: (check) => {
         const json = store.alertState(check);
         if (json === undefined) return undefined;
+        let state: AlertState | string;
         try {
-          return JSON.parse(json) as AlertState;
+          state = parseAlertState(JSON.parse(json));
         } catch {
-          return undefined;
+          state = "it is not valid JSON";
         }
+        if (typeof state !== "string" && state.check === check) return state;
+        const message = `Cannot use the stored alert state of '${check}' as ${
+          typeof state === "string" ? state : "it belongs to another workflow"
+        }: starting fresh`;
+        _log.warn(message);
+        this.#options.onEvent?.({
+          type: "store_error",
+          workflow: name,
+          at: this.#clock.now(),
+          message,
+        });
+        return undefined;
       },
       save: (state, nowMs) => {
         try {

@@ -132,7 +132,7 @@ function _readAlertState(path: string, check: string): AlertStateRead {
       } and this t4flow reads version ${ALERT_STATE_VERSION}: starting fresh`,
     );
   }
-  const state = _parseState(doc.state);
+  const state = parseAlertState(doc.state);
   if (typeof state === "string") {
     return warn("corrupt", `Cannot use state file ${path} as ${state}: starting fresh`);
   }
@@ -296,8 +296,23 @@ const _COUNT = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
 const _TIME = (v: unknown) => typeof v === "number" && Number.isFinite(v);
 const _STATUSES = ["success", "failure", "skipped"];
 
-/** Validates a stored state; returns it (known fields only) or what is wrong with it. */
-function _parseState(raw: unknown): AlertState | string {
+/**
+ * Validates a stored alert state (from a state file or the monitor's database).
+ *
+ * @param raw The parsed JSON.
+ * @returns The state (known fields only), or what is wrong with it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAlertState } from "./state_store.ts";
+ *
+ * assert.equal(parseAlertState({ check: "c", firing: "yes" }), "'state.firing' is not a boolean");
+ * const state = parseAlertState({ check: "c", firing: false, consecutiveFailures: 0, consecutiveSuccesses: 2 });
+ * assert.equal(typeof state === "string" ? state : state.consecutiveSuccesses, 2);
+ * ```
+ */
+export function parseAlertState(raw: unknown): AlertState | string {
   if (!_isRecord(raw)) return "'state' is not an object";
   if (typeof raw.check !== "string") return "'state.check' is not a string";
   if (typeof raw.firing !== "boolean") return "'state.firing' is not a boolean";

@@ -331,4 +331,42 @@ describe("MonitorFleet against the simulator", () => {
     ]);
     store.close();
   });
+
+  it("starts a workflow fresh when its stored alert state is corrupt: the first failure fires", async () => {
+    const clock = new FakeClock(WEDNESDAY_NOON);
+    const store = openSqliteRunStore(":memory:");
+    store.saveAlertState("desk-x", '{"check":"desk-x","firing":"yes"}', 0);
+    const events: FleetEvent[] = [];
+    const out: string[] = [];
+    const fleet = new MonitorFleet(
+      [{
+        workflow: workflow(
+          "desk-x",
+          LOCKED_KEY,
+          sim.url,
+          "alerts:\n  - on: failed\n    message: 'desk-x down'\n    to: [stdout]\n",
+        ),
+        schedule: parseEvery("1m"),
+      }],
+      fleetOptions({
+        store,
+        clock,
+        io: { stdout: (t) => out.push(t), stderr: () => {} },
+        onEvent: (e) => events.push(e),
+      }),
+    );
+    const stop = new AbortController();
+    const done = fleet.run(stop.signal);
+    await until(() => runsOf(fleet, "desk-x").length === 1, "the first run");
+    stop.abort();
+    await done;
+    assert.deepEqual(runsOf(fleet, "desk-x")[0]?.alerts, ["failed", "firing"]);
+    assert.equal(out.filter((t) => t.includes("desk-x down")).length, 1);
+    const warning = events.find((e) => e.type === "store_error");
+    assert.equal(
+      (warning as { message: string } | undefined)?.message,
+      "Cannot use the stored alert state of 'desk-x' as 'state.firing' is not a boolean: starting fresh",
+    );
+    store.close();
+  });
 });
