@@ -2,12 +2,14 @@
  * End-to-end market data through `T4Client` (Deno or Bun): logs in to the flood sender
  * (`bench/flood_server.mjs` with `login=1`), receives N `MarketDepth` frames in a `marketDepth`
  * handler that reads the best bid and offer, and prints `{"framesPerSecond": ...}` from the first
- * depth frame to the end marker (a heartbeat).
+ * depth frame to the end marker (a heartbeat), with the CPU µs per frame (`process.cpuUsage`, user +
+ * system, over the same span).
  *
  * Also reports heap used and RSS (after a full GC where the runtime exposes one) with the session
  * still open.
  *
- * Usage: `deno run -A bench/e2e_t4client.ts <url> <n>` or `bun bench/e2e_t4client.ts <url> <n>`
+ * Usage: `deno run -A bench/e2e_t4client.ts <url> <n> [websocket|socket]` or
+ * `bun bench/e2e_t4client.ts <url> <n> [websocket|socket]`
  *
  * @module
  */
@@ -26,7 +28,15 @@ export async function runT4ClientE2e(
   url: string,
   n: number,
   transport: "websocket" | "socket" = "websocket",
-): Promise<{ framesPerSecond: number; checksum: number; heapUsedMiB: number; rssMiB: number }> {
+): Promise<
+  {
+    framesPerSecond: number;
+    cpuMicrosPerFrame: number;
+    checksum: number;
+    heapUsedMiB: number;
+    rssMiB: number;
+  }
+> {
   const client = new T4Client({
     url: `${url}?n=${n}&login=1`,
     auth: { apiKey: "bench-api-key" },
@@ -37,14 +47,22 @@ export async function runT4ClientE2e(
   let count = 0;
   let start = 0;
   let checksum = 0;
+  let cpu0: NodeJS.CpuUsage | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
   const done = Promise.withResolvers<number>();
   client.on("marketDepth", (depth) => {
-    if (count === 0) start = performance.now();
+    if (count === 0) {
+      start = performance.now();
+      cpu0 = process.cpuUsage();
+    }
     count++;
     checksum += (depth.bids[0]?.volume ?? 0) + (depth.offers[0]?.volume ?? 0);
   });
   client.on("heartbeat", () => {
-    if (count === n) done.resolve(performance.now());
+    if (count === n) {
+      cpu = process.cpuUsage(cpu0);
+      done.resolve(performance.now());
+    }
   });
   await client.connect();
   const end = await done.promise;
@@ -56,6 +74,7 @@ export async function runT4ClientE2e(
   await client.close();
   return {
     framesPerSecond: n / ((end - start) / 1000),
+    cpuMicrosPerFrame: cpu === undefined ? Number.NaN : (cpu.user + cpu.system) / n,
     checksum,
     heapUsedMiB: memory.heapUsed / 2 ** 20,
     rssMiB: memory.rss / 2 ** 20,

@@ -1,24 +1,40 @@
 // Flood sender for the end-to-end benchmarks (Node, node: built-ins only).
 //
 // A minimal WebSocket server on 127.0.0.1 that, for each connection to `/flood?n=N`, sends N
-// binary frames holding the golden `MarketDepth` ServerMessage (192 bytes) and then one
+// binary frames cycling through the distinct `MarketDepth` ServerMessages of FRAMES_FILE
+// (written by bench/flood_frames.ts: u32 big-endian length + bytes, repeated) and then one
 // `Heartbeat` frame as the end marker. With `&login=1` it first waits for the client's login frame
 // and answers it with the golden successful `LoginResponse` (for T4Client). The frames are framed once up front and written in large
 // batches, waiting for `drain`, so that the sender is not the bottleneck (the benchmark also
 // measures its capacity with a raw socket reader, see `sink` below).
 //
-// Usage: node bench/flood_server.mjs            prints {"port": P} and serves until stdin ends
-//        node bench/flood_server.mjs sink PORT N  reads a flood of N frames over a raw socket and
-//                                                 prints {"framesPerSecond": ...}
+// Usage: node bench/flood_server.mjs FRAMES_FILE  prints {"port": P} and serves until stdin ends
+//        node bench/flood_server.mjs sink PORT N FRAMES_FILE
+//                                   reads a flood of N frames over a raw socket and prints
+//                                   {"framesPerSecond": ...}
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 
 const golden = new URL("../tests/fixtures/golden/", import.meta.url);
-const depth = readFileSync(new URL("server_market_depth.bin", golden));
 const heartbeat = readFileSync(new URL("server_heartbeat.bin", golden));
 const loginResponse = readFileSync(new URL("server_login_response_success.bin", golden));
+
+/** The flood's distinct payloads, from the frames file. */
+function readFrames(file) {
+  const data = readFileSync(file);
+  const frames = [];
+  for (let offset = 0; offset < data.length;) {
+    const length = data.readUInt32BE(offset);
+    frames.push(data.subarray(offset + 4, offset + 4 + length));
+    offset += 4 + length;
+  }
+  if (frames.length < 16) {
+    throw new Error(`Cannot flood with ${frames.length} distinct frames: need 16`);
+  }
+  return frames;
+}
 
 /** An unmasked binary frame (server to client). */
 function frame(payload) {
@@ -32,16 +48,35 @@ function frame(payload) {
   return Buffer.concat([header, payload]);
 }
 
-const depthFrame = frame(depth);
 const endFrame = frame(heartbeat);
-const BATCH = 4096;
-const batch = Buffer.concat(Array.from({ length: BATCH }, () => depthFrame));
+/** Frames per batch: a multiple of the distinct frames, so that batches cycle through them all. */
+let BATCH = 0;
+let batch = Buffer.alloc(0);
+/** Byte offsets of the frames in `batch` (BATCH + 1 entries). */
+let offsets = [];
+let distinct = [];
+
+function prepare(file) {
+  distinct = readFrames(file).map(frame);
+  BATCH = distinct.length * Math.ceil(4096 / distinct.length);
+  const frames = Array.from({ length: BATCH }, (_, i) => distinct[i % distinct.length]);
+  batch = Buffer.concat(frames);
+  offsets = [0];
+  for (const f of frames) offsets.push(offsets.at(-1) + f.length);
+}
+
+/** Bytes of a flood of n frames (without the end marker). */
+function floodBytes(n) {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += distinct[i % distinct.length].length;
+  return total;
+}
 
 async function flood(socket, n) {
   let left = n;
   while (left > 0 && !socket.destroyed) {
     const count = Math.min(left, BATCH);
-    const chunk = count === BATCH ? batch : batch.subarray(0, count * depthFrame.length);
+    const chunk = count === BATCH ? batch : batch.subarray(0, offsets[count]);
     left -= count;
     if (!socket.write(chunk)) {
       await new Promise((resolve) => {
@@ -105,7 +140,7 @@ function serve() {
 /** Reads a flood with a raw socket (no WebSocket parsing beyond counting bytes): sender capacity. */
 function sink(port, n) {
   const socket = connect(port, "127.0.0.1");
-  const total = n * depthFrame.length + endFrame.length;
+  const total = floodBytes(n) + endFrame.length;
   let got = -1;
   let start = 0;
   socket.on("connect", () => {
@@ -131,5 +166,10 @@ function sink(port, n) {
   });
 }
 
-if (process.argv[2] === "sink") sink(Number(process.argv[3]), Number(process.argv[4]));
-else serve();
+if (process.argv[2] === "sink") {
+  prepare(process.argv[5]);
+  sink(Number(process.argv[3]), Number(process.argv[4]));
+} else {
+  prepare(process.argv[2]);
+  serve();
+}

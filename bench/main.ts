@@ -1,21 +1,26 @@
 /**
- * The benchmark suite: `deno task bench` (or `bun bench/main.ts`), `--quick` for CI (seconds, no
- * thresholds). Every measurement runs in its own child process, side by side in one run:
+ * The benchmark suite: `deno task bench` (or `bun bench/main.ts`), `--quick` for CI (about a
+ * minute, no thresholds). Every measurement runs in its own child process, side by side in one run:
  *
  * 1. codec: t4flow (`fromBinary` vs generated decoders; encode `LoginRequest`, `Heartbeat`) on
  *    Deno and Bun, and the vendor's protobufjs static code on Node (and on Deno and Bun);
  * 2. end-to-end market data against one local flood sender (`bench/flood_server.mjs`, whose own
- *    capacity is measured too): a bare native `WebSocket` loop without decoding (the transport
- *    limit), with `fromBinary`, with the generated decoders, `T4Client` with a `marketDepth`
- *    handler, and the vendor's stack (Node + `ws` + protobufjs static code);
+ *    capacity is measured too) cycling through 32 distinct `MarketDepth` frames
+ *    (`bench/flood_frames.ts`): on Deno and Bun, the bare transport without decoding (its
+ *    ceiling) for the native `WebSocket` and the socket transport, the native `WebSocket` with the
+ *    generated decoders, `T4Client` with a `marketDepth` handler on each transport (on Deno also
+ *    with `--v8-flags=--no-concurrent-array-buffer-sweeping`), and the vendor's stack (Node + `ws`
+ *    + protobufjs static code); frames/s and CPU µs per frame (`process.cpuUsage`), 5 rounds
+ *    (quick: 1) with the order reversed every other round, the load average before each;
  * 3. `T4Client` memory after a flood of 1M frames;
  * 4. reconnect time after an abrupt drop (embedded simulator), backoff excluded;
  * 5. memory over 100k heartbeat cycles on a fast clock (embedded simulator, `FakeClock`);
- * 6. cold start of `t4flow run` (login and exit) with `deno run`, `bun` and the compiled binary,
- *    next to a hello world of each.
+ * 6. cold start (`bench/cold_start.ts`): `t4flow --help`, a login-and-exit `t4flow run` and
+ *    `import { T4Client }` with `deno run`, `bun` and the compiled binary, as ratios to a hello
+ *    world of the same runtime in the same rounds.
  *
- * Medians of interleaved rounds. Writes `bench/results.json` and `bench/results.md` (with
- * `--quick`: `bench/results-quick.*`, not committed, so CI never overwrites the full results).
+ * Medians with min–max. Writes `bench/results.json` and `bench/results.md` (with `--quick`:
+ * `bench/results-quick.*`, not committed, so CI never overwrites the full results).
  *
  * The vendor stack is installed from `bench/vendor/package.json` + lock (`npm ci`) and its static
  * code is generated from `proto/` with `pbjs -t static-module` at bench time.
@@ -25,16 +30,22 @@
 
 import process from "node:process";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BenchResults, type Figure, renderResults } from "./render.ts";
+import { writeFloodFrames } from "./flood_frames.ts";
+import { type BenchResults, type Figure, renderResults, VENDOR_STACK } from "./render.ts";
 
 const quick = process.argv.includes("--quick");
 const root = fileURLToPath(new URL("..", import.meta.url));
 const vendor = fileURLToPath(new URL("./vendor/", import.meta.url));
 const frames = quick ? 20_000 : 500_000;
-const rounds = quick ? 1 : 3;
+const rounds = quick ? 1 : 5;
+const loadAtStart = loadavg();
+/** The 1-minute load average before each end-to-end round. */
+const loadBeforeRounds: number[] = [];
+const TRANSPORT_LABEL = { websocket: "native WebSocket", socket: "transport: socket" } as const;
 const childTimeoutMs = quick ? 120_000 : 1_800_000;
 
 function _log(message: string): void {
@@ -126,8 +137,8 @@ function _prepareVendor(): void {
   if (out.status !== 0) throw new Error("Cannot generate the protobufjs static code: pbjs failed");
 }
 
-async function _startFlood(): Promise<{ port: number; stop: () => void }> {
-  const child = spawn("node", ["bench/flood_server.mjs"], {
+async function _startFlood(file: string): Promise<{ port: number; stop: () => void }> {
+  const child = spawn("node", ["bench/flood_server.mjs", file], {
     cwd: root,
     stdio: ["pipe", "pipe", "inherit"],
   });
@@ -148,22 +159,12 @@ async function _startFlood(): Promise<{ port: number; stop: () => void }> {
 
 const figures: Figure[] = [];
 
-async function _measure(
-  name: string,
-  stack: string,
-  unit: string,
-  cmd: string,
-  args: string[],
-  key: string,
-): Promise<void> {
-  await _measureMany(cmd, args, [{ name, stack, unit, key }]);
-}
-
 /** Runs one child and records several of the figures it prints. */
 async function _measureMany(
   cmd: string,
   args: string[],
   wanted: { name: string; stack: string; unit: string; key: string }[],
+  round?: number,
 ): Promise<void> {
   const slots = wanted.map(({ name, stack, unit, key }) => {
     let figure = figures.find((f) => f.name === name && f.stack === stack);
@@ -180,6 +181,7 @@ async function _measureMany(
       if (typeof value !== "number") throw new Error(`no '${key}' in ${JSON.stringify(result)}`);
       figure.samples.push(value);
       figure.value = _median(figure.samples);
+      if (round !== undefined) (figure.roundSamples ??= [])[round] = value;
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -248,53 +250,72 @@ for (
   }
 }
 
-// 2. End to end.
-const flood = await _startFlood();
+// 2. End to end: one flood sender, every stack once per round, the order reversed every other
+// round, the machine's load average before each round.
+const floodFile = join(mkdtempSync(join(tmpdir(), "t4flow-flood-")), "frames.bin");
+const floodInfo = writeFloodFrames(floodFile);
+const flood = await _startFlood(floodFile);
 const url = `ws://127.0.0.1:${flood.port}/flood`;
-const e2eName = `end to end: ${frames} MarketDepth frames`;
+const e2eName = `end to end: ${frames} MarketDepth frames (${floodInfo.count} distinct)`;
+const cpuName = `end to end: CPU per frame (${floodInfo.count} distinct MarketDepth frames)`;
+const noSweep = "--v8-flags=--no-concurrent-array-buffer-sweeping";
+const e2eStacks: { stack: string; cmd: string; args: string[]; cpu: boolean }[] = [
+  {
+    stack: "flood sender capacity (raw TCP reader)",
+    cmd: "node",
+    args: ["bench/flood_server.mjs", "sink", String(flood.port), String(frames), floodFile],
+    cpu: false,
+  },
+  {
+    stack: VENDOR_STACK,
+    cmd: "node",
+    args: ["bench/vendor/client.mjs", url, String(frames)],
+    cpu: true,
+  },
+];
+for (const [runtime, [cmd, base]] of [["Deno", deno], ["Bun", bun]] as const) {
+  const n = String(frames);
+  for (const transport of ["websocket", "socket"] as const) {
+    e2eStacks.push({
+      stack: `${runtime} ${TRANSPORT_LABEL[transport]}, no decoding (transport ceiling)`,
+      cmd,
+      args: [...base, "bench/e2e_client.ts", "raw", url, n, transport],
+      cpu: true,
+    });
+  }
+  e2eStacks.push({
+    stack: `${runtime} native WebSocket + generated decoders, no T4Client`,
+    cmd,
+    args: [...base, "bench/e2e_client.ts", "fast", url, n, "websocket"],
+    cpu: true,
+  });
+  for (const transport of ["websocket", "socket"] as const) {
+    e2eStacks.push({
+      stack: `${runtime} T4Client (${TRANSPORT_LABEL[transport]})`,
+      cmd,
+      args: [...base, "bench/e2e_t4client.ts", url, n, transport],
+      cpu: true,
+    });
+    if (runtime === "Deno") {
+      e2eStacks.push({
+        stack: `Deno T4Client (${TRANSPORT_LABEL[transport]}), ${noSweep}`,
+        cmd,
+        args: [...base, noSweep, "bench/e2e_t4client.ts", url, n, transport],
+        cpu: true,
+      });
+    }
+  }
+}
 try {
   for (let round = 0; round < rounds; round++) {
-    _log(`end to end, round ${round + 1} of ${rounds}`);
-    await _measure(
-      e2eName,
-      "flood sender capacity (raw TCP reader)",
-      "frames/s",
-      "node",
-      ["bench/flood_server.mjs", "sink", String(flood.port), String(frames)],
-      "framesPerSecond",
-    );
-    await _measure(
-      e2eName,
-      "Node ws + protobufjs static (vendor)",
-      "frames/s",
-      "node",
-      ["bench/vendor/client.mjs", url, String(frames)],
-      "framesPerSecond",
-    );
-    for (const [runtime, [cmd, base]] of [["Deno", deno], ["Bun", bun]] as const) {
-      for (const mode of ["raw", "fromBinary", "fast"] as const) {
-        const label = mode === "raw"
-          ? "bare WebSocket, no decoding"
-          : mode === "fromBinary"
-          ? "bare WebSocket + fromBinary"
-          : "bare WebSocket + decodeServerFrame (generated)";
-        await _measure(
-          e2eName,
-          `${runtime} ${label}`,
-          "frames/s",
-          cmd,
-          [...base, "bench/e2e_client.ts", mode, url, String(frames)],
-          "framesPerSecond",
-        );
-      }
-      await _measure(
-        e2eName,
-        `${runtime} T4Client`,
-        "frames/s",
-        cmd,
-        [...base, "bench/e2e_t4client.ts", url, String(frames)],
-        "framesPerSecond",
-      );
+    loadBeforeRounds.push(loadavg()[0] ?? 0);
+    _log(`end to end, round ${round + 1} of ${rounds} (load average ${loadavg()[0]?.toFixed(2)})`);
+    const order = round % 2 === 0 ? e2eStacks : [...e2eStacks].reverse();
+    for (const { stack, cmd, args, cpu } of order) {
+      await _measureMany(cmd, args, [
+        { name: e2eName, stack, unit: "frames/s", key: "framesPerSecond" },
+        ...(cpu ? [{ name: cpuName, stack, unit: "µs/frame", key: "cpuMicrosPerFrame" }] : []),
+      ], round);
     }
   }
   // 3. Memory of T4Client after the flood.
@@ -392,66 +413,131 @@ await Promise.all(
   ),
 );
 
-// 6. Cold start of `t4flow run` (login and exit) against the embedded simulator.
+// 6. Cold start: --help, a login-and-exit run and `import { T4Client }`, next to a hello world of
+// the same runtime, interleaved.
 _log("cold start");
+const coldName = "cold start, wall time";
+const COLD_COMMANDS = {
+  hello: "hello world",
+  help: "t4flow --help",
+  run: "t4flow run (login and exit)",
+  import: 'import { T4Client } from "./mod.ts"',
+} as const;
+const COLD_RUNTIMES = {
+  deno: "deno run",
+  bun: "bun",
+  binary: "compiled binary (bun build --compile)",
+} as const;
+const coldRatios: Record<string, { median: number; min: number; max: number } | null> = {};
 try {
-  const cold = await _runJson(deno[0], [...deno[1], "bench/cold_start.ts", ...q]) as Record<
-    string,
-    number | string
-  >;
-  for (
-    const [key, stack] of [
-      ["denoHelloMs", "deno run: hello world"],
-      ["denoRunMs", "deno run: t4flow run (login and exit)"],
-      ["bunHelloMs", "bun: hello world"],
-      ["bunRunMs", "bun: t4flow run (login and exit)"],
-      ["binaryHelloMs", "compiled binary (bun build --compile): hello world"],
-      ["binaryRunMs", "compiled binary (bun build --compile): t4flow run (login and exit)"],
-    ] as const
-  ) {
-    const v = cold[key];
-    const error = cold[`${key}Error`] ?? cold["compileBinaryMsError"];
-    figures.push({
-      name: "cold start, wall time",
-      stack,
-      value: typeof v === "number" ? v : null,
-      unit: "ms",
-      samples: typeof v === "number" ? [v] : [],
-      ...(typeof v !== "number" && { error: String(error ?? "not measured") }),
-    });
+  const cold = await _runJson(deno[0], [...deno[1], "bench/cold_start.ts", ...q]) as unknown as {
+    samples: Record<string, number[]>;
+    errors: Record<string, string>;
+  };
+  for (const [runtime, runtimeLabel] of Object.entries(COLD_RUNTIMES)) {
+    for (const [command, commandLabel] of Object.entries(COLD_COMMANDS)) {
+      const key = `${runtime} ${command}`;
+      const samples = cold.samples[key] ?? [];
+      const error = cold.errors[key];
+      if (samples.length === 0 && error === undefined) continue; // not measured for this runtime
+      figures.push({
+        name: coldName,
+        stack: `${runtimeLabel}: ${commandLabel}`,
+        value: _median(samples),
+        unit: "ms",
+        samples,
+        ...(error !== undefined && { error }),
+      });
+      // The ratio to the hello world of the same round, then the median and spread of those.
+      const hello = cold.samples[`${runtime} hello`] ?? [];
+      if (command !== "hello" && samples.length > 0 && hello.length === samples.length) {
+        const perRound = samples.map((ms, i) => ms / hello[i]!);
+        coldRatios[`${runtime} ${command}`] = {
+          median: _median(samples)! / _median(hello)!,
+          min: Math.min(...perRound),
+          max: Math.max(...perRound),
+        };
+      }
+    }
   }
 } catch (error) {
   _log(`cold start failed: ${String(error)}`);
 }
 
-// Results.
-const value = (name: string, stack: string) =>
-  figures.find((f) => f.name === name && f.stack === stack)?.value ?? null;
-const ratio = (
-  a: number | null,
-  b: number | null,
-) => (a !== null && b !== null && b > 0 ? a / b : null);
-const vendorRate = value(e2eName, "Node ws + protobufjs static (vendor)");
-const summary = {
-  denoT4ClientVsVendor: ratio(value(e2eName, "Deno T4Client"), vendorRate),
-  denoFastVsVendor: ratio(
-    value(e2eName, "Deno bare WebSocket + decodeServerFrame (generated)"),
-    vendorRate,
-  ),
-  denoFromBinaryVsVendor: ratio(value(e2eName, "Deno bare WebSocket + fromBinary"), vendorRate),
-  denoT4ClientOverhead: (() => {
-    const r = ratio(
-      value(e2eName, "Deno T4Client"),
-      value(e2eName, "Deno bare WebSocket + decodeServerFrame (generated)"),
-    );
-    return r === null ? null : 1 - r;
-  })(),
-  bunT4ClientVsVendor: ratio(value(e2eName, "Bun T4Client"), vendorRate),
-  denoDecodeSpeedup: ratio(
-    value("decode MarketDepth frame: decodeServerFrame (generated)", "Deno t4flow"),
-    value("decode MarketDepth frame: fromBinary", "Deno t4flow"),
-  ),
+// Results: ratios of medians, with the spread of the same ratio round by round.
+const figure = (name: string, stack: string) =>
+  figures.find((f) => f.name === name && f.stack === stack);
+const versus = (stack: string, base: string, name = e2eName) => {
+  const a = figure(name, stack);
+  const b = figure(name, base);
+  if (a?.value == null || b?.value == null || b.value <= 0) return null;
+  const perRound = (a.roundSamples ?? []).flatMap((v, i) => {
+    const w = b.roundSamples?.[i];
+    return v === undefined || w === undefined || w <= 0 ? [] : [v / w];
+  });
+  return {
+    median: a.value / b.value,
+    min: perRound.length ? Math.min(...perRound) : a.value / b.value,
+    max: perRound.length ? Math.max(...perRound) : a.value / b.value,
+  };
 };
+const summary: BenchResults["summary"] = {
+  "Deno T4Client (native WebSocket) vs vendor": versus(
+    "Deno T4Client (native WebSocket)",
+    VENDOR_STACK,
+  ),
+  "Deno T4Client (transport: socket) vs vendor": versus(
+    "Deno T4Client (transport: socket)",
+    VENDOR_STACK,
+  ),
+  [`Deno T4Client (native WebSocket), ${noSweep}, vs vendor`]: versus(
+    `Deno T4Client (native WebSocket), ${noSweep}`,
+    VENDOR_STACK,
+  ),
+  [`Deno T4Client (transport: socket), ${noSweep}, vs vendor`]: versus(
+    `Deno T4Client (transport: socket), ${noSweep}`,
+    VENDOR_STACK,
+  ),
+  "Deno native WebSocket ceiling (no decoding) vs vendor": versus(
+    "Deno native WebSocket, no decoding (transport ceiling)",
+    VENDOR_STACK,
+  ),
+  "Deno socket transport ceiling (no decoding) vs vendor": versus(
+    "Deno transport: socket, no decoding (transport ceiling)",
+    VENDOR_STACK,
+  ),
+  "Bun T4Client (native WebSocket) vs vendor": versus(
+    "Bun T4Client (native WebSocket)",
+    VENDOR_STACK,
+  ),
+  "Bun T4Client (transport: socket) vs vendor": versus(
+    "Bun T4Client (transport: socket)",
+    VENDOR_STACK,
+  ),
+  "Bun T4Client: socket transport vs native WebSocket": versus(
+    "Bun T4Client (transport: socket)",
+    "Bun T4Client (native WebSocket)",
+  ),
+  "Deno T4Client: socket transport vs native WebSocket": versus(
+    "Deno T4Client (transport: socket)",
+    "Deno T4Client (native WebSocket)",
+  ),
+  "Deno generated decoders vs fromBinary (MarketDepth frame, codec)": (() => {
+    const a = figure("decode MarketDepth frame: decodeServerFrame (generated)", "Deno t4flow");
+    const b = figure("decode MarketDepth frame: fromBinary", "Deno t4flow");
+    return a?.value != null && b?.value
+      ? { median: a.value / b.value, min: a.value / b.value, max: a.value / b.value }
+      : null;
+  })(),
+};
+for (const [key, ratio] of Object.entries(coldRatios)) {
+  const [runtime = "", command = ""] = key.split(" ");
+  summary[
+    `cold start ${COLD_RUNTIMES[runtime as keyof typeof COLD_RUNTIMES]}: ${
+      COLD_COMMANDS[command as keyof typeof COLD_COMMANDS]
+    } vs hello world`
+  ] = ratio;
+}
 const machine = {
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model ?? "unknown",
@@ -465,8 +551,10 @@ const results: BenchResults = {
   date: new Date().toISOString(),
   mode: quick ? "quick" : "full",
   frames,
+  distinctFrames: floodInfo.count,
   rounds,
   machine,
+  load: { atStart: loadAtStart, beforeRounds: loadBeforeRounds, atEnd: loadavg() },
   summary,
   figures,
   notMeasured: figures.filter((f) => f.value === null).map((f) =>
