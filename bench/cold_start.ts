@@ -56,7 +56,7 @@ async function _timeOnce(cmd: string, args: string[]): Promise<number> {
 }
 
 async function _build(entry: string, outfile: string): Promise<void> {
-  await _timeOnce("bun", ["build", "--compile", entry, "--outfile", outfile]);
+  await _timeOnce("bun", ["build", "--compile", "--splitting", entry, "--outfile", outfile]);
 }
 
 /**

@@ -24,7 +24,8 @@ try {
 }
 console.log(`Building ${outfile} with bun ${new TextDecoder().decode(bun.stdout).trim()}`);
 const build = await new Deno.Command("bun", {
-  args: ["build", "--compile", "cli.ts", "--outfile", outfile],
+  // --splitting keeps the commands' modules lazy in the binary too (--help loads none of them).
+  args: ["build", "--compile", "--splitting", "cli.ts", "--outfile", outfile],
   stdout: "inherit",
   stderr: "inherit",
 }).output();
