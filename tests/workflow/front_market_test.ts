@@ -5,6 +5,7 @@ import { ReplaySource } from "../../lib/client/replay_source.ts";
 import { T4Client, type T4ClientOptions } from "../../lib/client/t4_client.ts";
 import { FakeClock } from "../../lib/runtime/clock.ts";
 import { DEMO_LOGIN, startSimulator } from "../../lib/sim/mod.ts";
+import { dryRunLines } from "../../lib/workflow/dry_run.ts";
 import { parseWorkflow } from "../../lib/workflow/load_workflow.ts";
 import { WorkflowValidationError } from "../../lib/workflow/workflow_diagnostic.ts";
 import type { RunEvent } from "../../lib/workflow/run_report.ts";
@@ -191,6 +192,14 @@ describe("market: front", () => {
     assert.equal(created, 0);
     assert.match(report.diagnostics[0]?.message ?? "", /^missing REST API for market: front/);
     assert.equal(report.diagnostics[0]?.line, 9);
+  });
+});
+
+describe("market: front in a dry run", () => {
+  it("looks nothing up and shows the variable the market resolves into", () => {
+    const lines = dryRunLines(workflow(SUBSCRIBE_FRONT)).join("\n");
+    assert.match(lines, /"market_id":"\{\{ vars\.front\.ES \}\}"/);
+    assert.doesNotMatch(lines, /"front"/);
   });
 });
 
