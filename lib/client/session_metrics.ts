@@ -103,8 +103,9 @@ class _Quotes {
 /**
  * Collects the numbers of one or more sessions (attach it to each client in turn; every counter
  * keeps counting across them). Recording allocates nothing per frame: counters are numbers and
- * typed arrays, durations go into {@linkcode LatencyHistogram}s, and the clock is read once per
- * frame (for the age of the last message and quote inter-arrival).
+ * typed arrays, durations go into {@linkcode LatencyHistogram}s, and the time is read once per
+ * frame (for the age of the last message and quote inter-arrival) from `performance.now()` with
+ * the system clock, as `Date.now()` allocates a number on every call.
  *
  * @example
  * ```ts
@@ -145,7 +146,10 @@ export class SessionMetrics {
   #heartbeatsSent = 0;
   #heartbeatsReceived = 0;
   #frameErrors = 0;
-  #lastMessageAt: number | undefined;
+  /** Time of the last frame (frame time, see `#frameNow`); NaN before the first. */
+  readonly #lastFrame = new Float64Array([Number.NaN]);
+  /** With the system clock, frame times come from `performance` (no allocation per read). */
+  readonly #system: boolean;
 
   /**
    * Creates an empty collector.
@@ -154,6 +158,7 @@ export class SessionMetrics {
    */
   constructor(options: SessionMetricsOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.#system = this.#clock === systemClock;
   }
 
   /**
@@ -166,11 +171,15 @@ export class SessionMetrics {
     const removers = [client.onStatus((event) => this.#onStatus(event))];
     if (client.on) {
       const on = client.on.bind(client);
+      const frames = this.#frames;
+      const last = this.#lastFrame;
+      const clock = this.#clock;
+      const system = this.#system;
       _PAYLOADS.forEach(({ local }, index) => {
-        const frames = this.#frames;
         removers.push(on(local, () => {
           frames[index]!++;
-          this.#lastMessageAt = this.#clock.now();
+          // Inlined #frameNow(): Date.now() would allocate a number on every frame.
+          last[0] = system ? performance.timeOrigin + performance.now() : clock.now();
         }));
       });
       removers.push(on("marketDepth", (v) => this.#quote("market_depth", v.marketId)));
@@ -194,7 +203,7 @@ export class SessionMetrics {
    */
   subscribed(kind: SubscriptionMetricKind, id: string): void {
     const key = `${kind}:${id}`;
-    if (!this.#firstMessage.has(key)) this.#subscribedAt.set(key, this.#clock.now());
+    if (!this.#firstMessage.has(key)) this.#subscribedAt.set(key, this.#frameNow());
   }
 
   /**
@@ -277,7 +286,8 @@ export class SessionMetrics {
 
   /** Clock time of the last frame received, if any. */
   get lastMessageAt(): number | undefined {
-    return this.#lastMessageAt;
+    const at = this.#lastFrame[0]!;
+    return Number.isNaN(at) ? undefined : at;
   }
 
   /**
@@ -331,9 +341,11 @@ export class SessionMetrics {
    */
   snapshot(): SessionMetricsSnapshot {
     const now = this.#clock.now();
+    const frameNow = this.#frameNow();
+    const lastFrame = this.#lastFrame[0]!;
     const quotes: Record<string, { count: number; gap: LatencySummary; age_ms: number }> = {};
     for (const [market, q] of this.#quotes) {
-      quotes[market] = { count: q.count, gap: q.gaps.summary(), age_ms: now - q.lastAt };
+      quotes[market] = { count: q.count, gap: q.gaps.summary(), age_ms: frameNow - q.lastAt };
     }
     return {
       connected: this.#connected,
@@ -346,7 +358,7 @@ export class SessionMetrics {
       heartbeats_received: this.#heartbeatsReceived,
       frames: Object.fromEntries(this.frames()),
       frame_errors: this.#frameErrors,
-      last_message_age_ms: this.#lastMessageAt === undefined ? null : now - this.#lastMessageAt,
+      last_message_age_ms: Number.isNaN(lastFrame) ? null : frameNow - lastFrame,
       first_message_ms: Object.fromEntries(this.#firstMessage),
       quotes,
       order_round_trip: this.#orderRoundTrip.summary(),
@@ -365,7 +377,7 @@ export class SessionMetrics {
         }
         this.#connectingAt = undefined;
         this.#connected = true;
-        this.#connectedAt = event.at;
+        this.#connectedAt = this.#frameNow();
         this.#endDisconnected(event.at);
         break;
       case "login_failed":
@@ -390,13 +402,22 @@ export class SessionMetrics {
         break;
       case "frame_error":
         this.#frameErrors++;
-        this.#lastMessageAt = event.at;
+        this.#lastFrame[0] = this.#frameNow();
         break;
       case "closed":
         this.#connected = false;
         this.#endDisconnected(event.at);
         break;
     }
+  }
+
+  /**
+   * The time frames are stamped with: the given clock, or with the system clock
+   * `performance.timeOrigin + performance.now()` (milliseconds since the epoch, monotonic), which
+   * unlike `Date.now()` allocates nothing.
+   */
+  #frameNow(): number {
+    return this.#system ? performance.timeOrigin + performance.now() : this.#clock.now();
   }
 
   #endDisconnected(at: number): void {
@@ -406,7 +427,8 @@ export class SessionMetrics {
   }
 
   #quote(kind: SubscriptionMetricKind, market: string): void {
-    const now = this.#lastMessageAt ?? this.#clock.now();
+    // The frame handler registered first already read the time of this frame.
+    const now = this.#lastFrame[0]!;
     let q = this.#quotes.get(market);
     if (q === undefined) {
       q = new _Quotes();
@@ -428,7 +450,7 @@ export class SessionMetrics {
   #account(id: string): void {
     if (this.#accountsSeen.has(id)) return;
     this.#accountsSeen.add(id);
-    this.#first("account", id, this.#lastMessageAt ?? this.#clock.now());
+    this.#first("account", id, this.#lastFrame[0]!);
   }
 
   /** Times the first message of a subscription (called once per subscription). */

@@ -108,10 +108,16 @@ describe("metrics registry and GET /metrics", () => {
       sample(families, "t4flow_frames_received_total", { ...w, payload: "login_response" }),
       1,
     );
-    assert.ok(
-      sample(families, "t4flow_quote_age_seconds", { ...w, market: MARKET.marketId })! >= 0,
-    );
-    assert.ok(sample(families, "t4flow_last_message_age_seconds", w)! >= 0);
+    // Ages are seconds, not a mix of clocks: between 0 and a generous minute.
+    const quoteAge = sample(families, "t4flow_quote_age_seconds", {
+      ...w,
+      market: MARKET.marketId,
+    })!;
+    const messageAge = sample(families, "t4flow_last_message_age_seconds", w)!;
+    assert.ok(quoteAge >= 0 && quoteAge < 60, `quote age ${quoteAge}`);
+    assert.ok(messageAge >= 0 && messageAge < 60, `message age ${messageAge}`);
+    const firstMessage = check.session!.firstMessages().get(`market_depth:${MARKET.marketId}`)!;
+    assert.ok(firstMessage >= 0 && firstMessage < 60_000, `first message after ${firstMessage} ms`);
     assert.equal(
       sample(families, "t4flow_watch_violations_total", { ...w, watch: "quotes_fresh" }),
       1,
