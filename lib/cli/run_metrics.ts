@@ -105,6 +105,20 @@ export interface RunMetricsHooks {
  * @param io Where to print the endpoint and push failures.
  * @returns The hooks, or `undefined` when no metrics flag was given.
  * @throws {Error} When `/metrics` cannot be served (e.g. the port is taken), action first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseMetricsFlags, startRunMetrics } from "./run_metrics.ts";
+ *
+ * const lines: string[] = [];
+ * const hooks = await startRunMetrics(await parseMetricsFlags({ metrics: "0" }), "check", {
+ *   stderr: (t) => void lines.push(t),
+ * });
+ * assert.match(lines[0] ?? "", /^t4flow: serving metrics at http:\/\/127\.0\.0\.1:\d+\/metrics\n$/);
+ * await hooks?.close();
+ * assert.equal(await startRunMetrics({}, "check", { stderr: () => {} }), undefined);
+ * ```
  */
 export async function startRunMetrics(
   flags: MetricsFlags,

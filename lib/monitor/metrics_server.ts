@@ -18,7 +18,17 @@ export interface ListenAddress {
   readonly port: number;
 }
 
-/** A `--metrics` value that is not `PORT` or `HOST:PORT`: the CLI exits with code 2. */
+/**
+ * A `--metrics` value that is not `PORT` or `HOST:PORT`: the CLI exits with code 2.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ListenAddressError, parseListenAddress } from "./metrics_server.ts";
+ *
+ * assert.throws(() => parseListenAddress("nope"), ListenAddressError);
+ * ```
+ */
 export class ListenAddressError extends Error {
   /** Always `"ListenAddressError"`. */
   override readonly name = "ListenAddressError";

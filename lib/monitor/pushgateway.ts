@@ -23,7 +23,17 @@ export interface PushResult {
   readonly error?: string;
 }
 
-/** A `--pushgateway` value that is not an `http(s)://` URL: the CLI exits with code 2. */
+/**
+ * A `--pushgateway` value that is not an `http(s)://` URL: the CLI exits with code 2.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePushgatewayUrl, PushgatewayUrlError } from "./pushgateway.ts";
+ *
+ * assert.throws(() => parsePushgatewayUrl("ftp://x"), PushgatewayUrlError);
+ * ```
+ */
 export class PushgatewayUrlError extends Error {
   /** Always `"PushgatewayUrlError"`. */
   override readonly name = "PushgatewayUrlError";
