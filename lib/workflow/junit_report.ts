@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describeThresholdResult } from "./thresholds.ts";
 import { escapeControl } from "./safe_text.ts";
 import type { RunReport } from "./run_report.ts";
 
@@ -88,6 +89,24 @@ export function junitXml(report: RunReport): string {
       else failures++;
       cases.push(
         `${open}>\n      <${tag} message="${message}" type="${type}">${message}</${tag}>\n    </testcase>`,
+      );
+    }
+  }
+  // Each threshold is a test case too: a run can fail on a threshold with every step passed.
+  for (const t of report.metrics?.thresholds ?? []) {
+    const open = `    <testcase name="${
+      _escape(`threshold ${t.metric}: ${t.expression}`)
+    }" classname="${suite}" time="0.000"`;
+    const detail = _escape(describeThresholdResult(t));
+    if (t.status === "passed") {
+      cases.push(`${open}>\n      <system-out>${detail}</system-out>\n    </testcase>`);
+    } else if (t.status === "no_data") {
+      skipped++;
+      cases.push(`${open}>\n      <skipped message="${detail}"/>\n    </testcase>`);
+    } else {
+      failures++;
+      cases.push(
+        `${open}>\n      <failure message="${detail}" type="ThresholdCrossed">${detail}</failure>\n    </testcase>`,
       );
     }
   }

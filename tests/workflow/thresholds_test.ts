@@ -12,6 +12,7 @@ import { type ObservableClient, SessionMetrics } from "../../lib/client/session_
 import type { StatusEvent } from "../../lib/client/status_event.ts";
 import { LoginResult } from "../../lib/protocol/proto.ts";
 import { FakeClock } from "../../lib/runtime/clock.ts";
+import { junitXml } from "../../lib/workflow/junit_report.ts";
 import { parseWorkflow } from "../../lib/workflow/load_workflow.ts";
 import { runWorkflow } from "../../lib/workflow/run_workflow.ts";
 import type { WorkflowClient } from "../../lib/workflow/step_context.ts";
@@ -135,6 +136,13 @@ describe("thresholds in a run", () => {
         "alert: failed: login_time p95 = 700 ms, expected p95 < 500ms\n",
     );
     assert.deepEqual(report.alerts.map((a) => a.on), ["threshold_crossed", "failed"]);
+    // JUnit shows why a run whose steps all passed failed.
+    const xml = junitXml(report);
+    assert.match(xml, /<testsuite name="measured" tests="4" failures="1" errors="0" skipped="1"/);
+    assert.match(
+      xml,
+      /<testcase name="threshold login_time: p95 &lt; 500ms" classname="measured" time="0\.000">\n {6}<failure message="login_time p95 = 700 ms, expected p95 &lt; 500ms" type="ThresholdCrossed">/,
+    );
   });
 
   it("leaves a run that meets every threshold succeeded", async () => {
