@@ -104,25 +104,18 @@ describe("outputs are checked before connecting", () => {
       `${label} in an unwritable directory: exit 2 naming the path, zero connections`,
       SLOW,
       async () => {
-        const server = await countConnections();
-        try {
-          const dir = tempDir();
-          writeFileSync(join(dir, "plain-file"), "");
-          const bad = join(dir, "plain-file", "sub", "out.json");
-          const { args = [], sink } = place(bad) as { args?: string[]; sink?: string };
-          const file = checkWorkflow(
-            dir,
-            `ws://127.0.0.1:${server.port}/v1`,
-            sink ? [sink] : undefined,
-          );
-          const run = await runCli(["run", file, ...args], { T4_API_KEY: KEY });
-          assert.equal(run.code, 2, run.stderr);
-          assert.ok(run.stderr.includes(bad), run.stderr);
-          assert.match(run.stderr, /nothing was sent/);
-          assert.equal(server.count, 0, "the run connected before checking its outputs");
-        } finally {
-          server.close();
-        }
+        // Against the simulator, with a key it accepts: a connection would log in.
+        await using sim = await startSimulator({ seed: 9, users: [{ apiKey: KEY }] });
+        const dir = tempDir();
+        writeFileSync(join(dir, "plain-file"), "");
+        const bad = join(dir, "plain-file", "sub", "out.json");
+        const { args = [], sink } = place(bad) as { args?: string[]; sink?: string };
+        const file = checkWorkflow(dir, sim.url, sink ? [sink] : undefined);
+        const run = await runCli(["run", file, ...args], { T4_API_KEY: KEY });
+        assert.equal(run.code, 2, run.stderr);
+        assert.ok(run.stderr.includes(bad), run.stderr);
+        assert.match(run.stderr, /nothing was sent/);
+        assert.equal(sim.stats.connections, 0, "the run connected before checking its outputs");
       },
     );
 
