@@ -208,6 +208,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
         signal: controller.signal,
         onRunEvent: onEvent,
         onReport: async (report) => {
+          _printRefusal(report, workflow, file, json, io);
           const final = metrics ? await metrics.afterRun(report) : report;
           if (values.report !== undefined) writeReportFile(values.report, final, io);
         },
@@ -233,12 +234,34 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     tape?.close();
     await metrics?.close();
   }
+  _printRefusal(report, workflow, file, json, io);
   if (metrics) report = await metrics.afterRun(report);
   let written = true;
   if (values.report !== undefined) written = writeReportFile(values.report, report, io);
   if (values.junit !== undefined) written = writeJunitFile(values.junit, report, io) && written;
   // A run whose report is lost did not fully succeed.
   return report.exit_code === EXIT_CODES.success && !written ? EXIT_CODES.failed : report.exit_code;
+}
+
+/**
+ * Prints why the runner refused a run before connecting (checks that need the run's own options,
+ * such as `market: front` without a REST API for `--url`, or under `--replay`): the same
+ * file:line:column lines and summary as a workflow the loader refused.
+ */
+function _printRefusal(
+  report: RunReport,
+  workflow: Workflow,
+  file: string,
+  json: boolean,
+  io: CliIo,
+): void {
+  if (report.status !== "invalid") return;
+  const refusals = report.diagnostics.filter((d) => !workflow.warnings.includes(d));
+  printDiagnostics(io, refusals, json);
+  const errors = refusals.filter((d) => d.severity === "error").length;
+  if (!json) {
+    io.stderr(`t4flow: ${file} cannot run (${countOf(errors, "error")}): nothing was sent\n`);
+  }
 }
 
 /**
