@@ -120,6 +120,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
     workflow = loadWorkflow(file, {
       env,
       requireEndpoint: values.url === undefined && values.env === undefined,
+      replay: values.replay !== undefined,
       // The order guard runs in the loader's pass: its errors come with every other error.
       orderGuard: {
         ...(values.url !== undefined && { url: values.url }),

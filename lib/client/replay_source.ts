@@ -174,6 +174,51 @@ export class ReplaySource {
     return this.#mismatch;
   }
 
+  /**
+   * The market the recorded session subscribed to (depth or market by order) for a contract: how
+   * `market: front` resolves during a replay, which reaches no REST API.
+   *
+   * @param exchangeId The exchange, e.g. `"CME_Eq"`.
+   * @param contractId The contract, e.g. `"ES"`.
+   * @returns The recorded market id, or `undefined` when the recording subscribed to none.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { encodeClientMessage } from "../protocol/frame_codec.ts";
+   * import { ReplaySource } from "./replay_source.ts";
+   *
+   * const data = encodeClientMessage({ payload: { case: "marketDepthSubscribe", value: {
+   *   exchangeId: "CME_Eq", contractId: "ES", marketId: "XCME_Eq ES (Z26)" } } });
+   * const source = new ReplaySource({
+   *   header: { format: "t4flow-recording", version: 1, created_at: "2026-12-01T00:00:00Z" },
+   *   entries: [{ event: "send", at: 0, conn: 1, data }],
+   * } as never);
+   * assert.equal(source.subscribedMarket("CME_Eq", "ES"), "XCME_Eq ES (Z26)");
+   * assert.equal(source.subscribedMarket("CME_Eq", "NQ"), undefined);
+   * ```
+   */
+  subscribedMarket(exchangeId: string, contractId: string): string | undefined {
+    for (const entries of this.#conns) {
+      for (const entry of entries) {
+        if (entry.event !== "send") continue;
+        let message: ClientMessage;
+        try {
+          message = fromBinary(ClientMessageSchema, entry.data);
+        } catch {
+          continue;
+        }
+        const { payload } = message;
+        if (
+          (payload.case === "marketDepthSubscribe" || payload.case === "marketByOrderSubscribe") &&
+          payload.value.exchangeId === exchangeId && payload.value.contractId === contractId &&
+          payload.value.marketId !== ""
+        ) return payload.value.marketId;
+      }
+    }
+    return undefined;
+  }
+
   /** A WebSocket constructor whose sockets play the recording; pass it as `WebSocket`. */
   get WebSocket(): WebSocketConstructor {
     // deno-lint-ignore no-this-alias

@@ -62,6 +62,13 @@ export interface LoadWorkflowOptions {
    * target, in the same pass as every other check, so its errors come with the schema's.
    */
   orderGuard?: OrderGuardOptions;
+  /**
+   * The workflow is run against a recording (`--replay`): `market: front` resolves from the
+   * recording, so a custom `url` needs no `connection.api`.
+   *
+   * @default {false}
+   */
+  replay?: boolean;
 }
 
 /** The largest workflow file `loadWorkflow` reads: 1 MiB (a larger one is refused, exit 2). */
@@ -154,6 +161,7 @@ export function parseWorkflow(
     options.env ?? process.env,
     options.requireEndpoint ?? true,
     options.dir ?? process.cwd(),
+    options.replay === true,
   );
   const workflow = checked?.workflow;
   if (checked && options.orderGuard) {
@@ -172,6 +180,7 @@ function _check(
   env: Readonly<Record<string, string | undefined>>,
   requireEndpoint: boolean,
   dir: string,
+  replay: boolean,
 ): { workflow?: Omit<Workflow, "warnings">; guarded: GuardedWorkflow } | undefined {
   const doc = source.parse();
   if (!doc) return undefined;
@@ -203,7 +212,7 @@ function _check(
     : undefined;
   if (connection) {
     checkEndpoint(source, connection, requireEndpoint);
-    checkApi(source, connection, steps.some((s) => stepUsesFront(s.kind, s.args)));
+    checkApi(source, connection, !replay && steps.some((s) => stepUsesFront(s.kind, s.args)));
   }
   const schedule = checkSchedule(source, data.schedule);
   // What the order guard needs, from the parts that are valid (so it runs with other errors too).

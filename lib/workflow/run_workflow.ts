@@ -419,7 +419,17 @@ export async function runWorkflow(
       return client;
     },
     clientEnded: () => endedOrWatch,
-    ...(restBase !== undefined && {
+    ...(options.replay !== undefined && {
+      resolveFrontMarket: (exchangeId: string, contractId: string) => {
+        const market = options.replay!.subscribedMarket(exchangeId, contractId);
+        return market !== undefined ? Promise.resolve(market) : Promise.reject(
+          new Error(
+            `Cannot resolve market: front for ${exchangeId} ${contractId} from the recording as it subscribed to no market of that contract`,
+          ),
+        );
+      },
+    }),
+    ...(restBase !== undefined && options.replay === undefined && {
       resolveFrontMarket: frontMarketResolver({
         restBase,
         auth: _auth(workflow),

@@ -2,7 +2,8 @@
  * `t4flow run --record` against the simulator, then `t4flow run --replay` of that recording:
  * offline (a counting listener at the workflow's URL sees no connection), an expectation that
  * the recording meets passes, one it does not meet fails, and a subscription the recording
- * does not contain is a clear error. The recording holds no secret.
+ * does not contain is a clear error; `market: front` resolves to the market the recording
+ * subscribed to. The recording holds no secret.
  */
 
 import assert from "node:assert/strict";
@@ -141,6 +142,36 @@ describe("t4flow run --record / --replay", () => {
     assert.match(
       parsed.steps[1].error.message,
       /^Cannot replay as the client sent marketDepthSubscribe \{"exchangeId":"CME_Eq","contractId":"NQ"/,
+    );
+    assert.equal(counter.count, 0);
+  });
+
+  it("resolves market: front to the market the recording subscribed to, offline", async () => {
+    const { result, report: parsed } = await replay(
+      "replay-front",
+      `  - subscribe_market: { exchange: CME_Eq, contract: ES, market: front }
+  - expect:
+      message: market_depth
+      where: msg.market_id == vars.front.ES
+`,
+    );
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    assert.equal(parsed.vars.front.ES, "XCME_Eq ES (Z26)");
+    assert.match(result.stdout, /front CME_Eq ES = XCME_Eq ES \(Z26\)/);
+    assert.equal(counter.count, 0);
+  });
+
+  it("fails market: front for a contract the recording never subscribed to", async () => {
+    const { result, report: parsed } = await replay(
+      "replay-front-missing",
+      `  - subscribe_market: { exchange: CME_Eq, contract: NQ, market: front }
+`,
+    );
+    assert.equal(result.code, 1, result.stderr + result.stdout);
+    assert.equal(parsed.steps[1].status, "failed");
+    assert.match(
+      parsed.steps[1].error.message,
+      /market: front for CME_Eq NQ from the recording as it subscribed to no market/,
     );
     assert.equal(counter.count, 0);
   });

@@ -203,17 +203,6 @@ describe("market: front in a dry run", () => {
   });
 });
 
-describe("market: front and --replay", () => {
-  it("refuses a replayed run that would need the REST API (nothing connects in a replay)", async () => {
-    const report = await runWorkflow(workflow(SUBSCRIBE_FRONT), {
-      replay: new ReplaySource({ header: {} as Recording["header"], entries: [] }),
-    });
-    assert.equal(report.status, "invalid");
-    assert.equal(report.exit_code, 2);
-    assert.match(report.diagnostics[0]?.message ?? "", /--replay does not reach/);
-  });
-});
-
 describe("market: front validation", () => {
   const invalid = (text: () => unknown) => {
     try {
