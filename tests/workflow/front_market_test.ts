@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Recording } from "../../lib/client/recording_format.ts";
-import { ReplaySource } from "../../lib/client/replay_source.ts";
 import { T4Client, type T4ClientOptions } from "../../lib/client/t4_client.ts";
 import { FakeClock } from "../../lib/runtime/clock.ts";
 import { DEMO_LOGIN, startSimulator } from "../../lib/sim/mod.ts";
