@@ -1,6 +1,7 @@
 /**
  * Heartbeat sending and dead-peer detection, behind a three-method port so it is tested without
- * a socket. One timer, re-armed for the next deadline; per frame the owner only records the time.
+ * a socket. One timer, re-armed for the next deadline; per received frame the owner only sets a
+ * flag (no clock read), which the timer checks at least every quarter interval.
  *
  * @module
  */
@@ -12,12 +13,17 @@ export interface HeartbeatPort {
   /** Send a heartbeat now; the owner then calls {@linkcode HeartbeatMonitor.noteSent}. */
   sendHeartbeat(): void;
   /**
-   * Nothing was received for `silentMs`: a heartbeat is overdue. Reported first after one and a
-   * half intervals (the peer's own heartbeat is due after one; the half is grace for it to arrive),
-   * then once per further silent interval.
+   * Nothing was received for at least `silentMs`: a heartbeat is overdue. Reported first after one
+   * and a half intervals (the peer's own heartbeat is due after one; the half is grace for it to
+   * arrive), then once per further silent interval; each at most a quarter interval late (the
+   * receive check runs every quarter interval).
    */
   stale(silentMs: number): void;
-  /** Nothing was received for `missed × interval`: drop the connection. The monitor stops. */
+  /**
+   * Nothing was received for at least `missed × interval`: drop the connection. Reported at most a
+   * quarter interval after that (the receive check runs every quarter interval), never before. The
+   * monitor stops.
+   */
   deadPeer(silentMs: number): void;
 }
 
@@ -44,6 +50,11 @@ export interface HeartbeatOptions {
  * from the peer is overdue (after 1.5 silent intervals, then every further interval) and
  * `deadPeer` after `missed` silent intervals.
  *
+ * Receiving costs no clock read: {@linkcode HeartbeatMonitor.noteReceived} sets a flag, and the
+ * timer, which fires at least every quarter interval, takes its own time as the last receive when
+ * the flag is set. Silence is therefore never overestimated (no early `stale` or `deadPeer`) and
+ * underestimated by less than a quarter interval (each report comes at most that much late).
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -69,8 +80,12 @@ export class HeartbeatMonitor {
   readonly #interval: number;
   readonly #deadAfter: number;
   readonly #staleAfter: number;
+  readonly #check: number;
   #lastSent = 0;
+  /** When the timer last found {@linkcode #heard} set (or the start). */
   #lastReceived = 0;
+  /** Set per received frame, cleared by the timer. */
+  #heard = false;
   #staleReported = 0;
   #timer: TimerHandle | undefined;
   #running = false;
@@ -100,6 +115,7 @@ export class HeartbeatMonitor {
     this.#interval = interval;
     this.#deadAfter = interval * missed;
     this.#staleAfter = interval * 1.5;
+    this.#check = interval / 4;
   }
 
   /**
@@ -118,6 +134,7 @@ export class HeartbeatMonitor {
     const now = this.#clock.now();
     this.#lastSent = now;
     this.#lastReceived = now;
+    this.#heard = false;
     this.#staleReported = 0;
     this.#arm(now);
   }
@@ -136,17 +153,16 @@ export class HeartbeatMonitor {
     this.#lastSent = this.#clock.now();
   }
 
-  /** Records that a frame was received (cheap: one clock read). */
+  /** Records that a frame was received (per frame: sets a flag, reads no clock). */
   noteReceived(): void {
-    this.#lastReceived = this.#clock.now();
-    this.#staleReported = 0;
+    this.#heard = true;
   }
 
   #arm(now: number): void {
     const nextSend = this.#lastSent + this.#interval;
     const nextStale = this.#lastReceived + this.#staleAfter + this.#interval * this.#staleReported;
     const dead = this.#lastReceived + this.#deadAfter;
-    const at = Math.min(nextSend, nextStale, dead);
+    const at = Math.min(nextSend, nextStale, dead, now + this.#check);
     this.#timer = this.#clock.setTimeout(this.#tick, Math.max(0, at - now));
   }
 
@@ -154,6 +170,11 @@ export class HeartbeatMonitor {
     this.#timer = undefined;
     if (!this.#running) return;
     const now = this.#clock.now();
+    if (this.#heard) {
+      this.#heard = false;
+      this.#lastReceived = now;
+      this.#staleReported = 0;
+    }
     const silent = now - this.#lastReceived;
     if (silent >= this.#deadAfter) {
       this.#running = false;

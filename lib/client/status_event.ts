@@ -53,7 +53,10 @@ export type StatusEvent =
   | { type: "heartbeat_sent"; at: number; timestamp: number }
   /** The server sent a heartbeat. */
   | { type: "heartbeat_received"; at: number; timestamp: number }
-  /** Nothing was received for `silentMs` (at least one heartbeat interval). */
+  /**
+   * Nothing was received for at least `silentMs` (1.5 heartbeat intervals, then one more per
+   * report; checked every quarter interval, so the silence may be up to that much longer).
+   */
   | { type: "stale"; at: number; silentMs: number }
   /** Inside the weekly maintenance window: reconnecting waits until `until`. */
   | { type: "maintenance"; at: number; until: number }

@@ -37,7 +37,8 @@ export interface T4ClientOptions {
    */
   heartbeatMs?: number;
   /**
-   * Intervals with nothing received before the peer counts as dead and the socket is dropped.
+   * Intervals with nothing received before the peer counts as dead and the socket is dropped (at
+   * most a quarter interval later: receiving is checked every quarter interval, not per frame).
    *
    * @default {3}
    */

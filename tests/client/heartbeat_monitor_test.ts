@@ -37,9 +37,9 @@ describe("HeartbeatMonitor", () => {
     const { clock, calls, monitor } = harness(1000, 2);
     monitor.start();
     await clock.advance(500);
-    monitor.noteReceived();
+    monitor.noteReceived(); // seen by the receive check at 750 (every quarter interval)
     await clock.advance(5000);
-    assert.deepEqual(calls, ["beat@1000", "beat@2000", "stale 1500@2000", "dead 2000@2500"]);
+    assert.deepEqual(calls, ["beat@1000", "beat@2000", "stale 1500@2250", "dead 2000@2750"]);
     assert.equal(monitor.running, false);
     assert.equal(clock.pending, 0);
   });
@@ -48,14 +48,14 @@ describe("HeartbeatMonitor", () => {
     const { clock, calls, monitor } = harness(1000, 3);
     monitor.start();
     await clock.advance(1500);
-    monitor.noteReceived();
-    await clock.advance(1500);
+    monitor.noteReceived(); // seen by the receive check at 1750
+    await clock.advance(1750);
     assert.deepEqual(calls, [
       "beat@1000",
       "stale 1500@1500",
       "beat@2000",
       "beat@3000",
-      "stale 1500@3000",
+      "stale 1500@3250",
     ]);
     monitor.stop();
     await clock.advance(10_000);
@@ -70,6 +70,46 @@ describe("HeartbeatMonitor", () => {
       monitor.noteReceived();
     }
     assert.ok(!calls.some((c) => c.startsWith("stale")), calls.join(", "));
+    monitor.stop();
+  });
+
+  it("reports stale and the dead peer after the silence, at most a quarter interval late", async () => {
+    for (const offset of [0, 1, 100, 249, 250, 251, 499, 500, 999]) {
+      const { clock, calls, monitor } = harness(1000, 3);
+      monitor.start();
+      const last = 1000 + offset;
+      await clock.advance(last);
+      monitor.noteReceived();
+      calls.length = 0;
+      await clock.advance(4000);
+      const at = (prefix: string) => {
+        const call = calls.find((c) => c.startsWith(prefix));
+        assert.ok(call, `${prefix} after a last frame at ${last}: ${calls.join(", ")}`);
+        return Number(call.slice(call.indexOf("@") + 1));
+      };
+      const stale = at("stale 1500@");
+      const dead = at("dead 3000@");
+      assert.ok(stale > last + 1500 && stale <= last + 1750, `stale at ${stale}, last ${last}`);
+      assert.ok(dead > last + 3000 && dead <= last + 3250, `dead at ${dead}, last ${last}`);
+      assert.equal(monitor.running, false);
+    }
+  });
+
+  it("reads no clock per received frame", async () => {
+    const { clock, calls, monitor } = harness(1000, 3);
+    let reads = 0;
+    const now = clock.now.bind(clock);
+    clock.now = () => (reads++, now());
+    monitor.start();
+    await clock.advance(600);
+    const before = reads;
+    for (let i = 0; i < 10_000; i++) monitor.noteReceived();
+    assert.equal(reads, before);
+    await clock.advance(1500);
+    // Seen by the receive check at 750: not stale at 1500 but from 2250.
+    assert.deepEqual(calls, ["beat@1000", "beat@2000"]);
+    await clock.advance(150);
+    assert.deepEqual(calls, ["beat@1000", "beat@2000", "stale 1500@2250"]);
     monitor.stop();
   });
 

@@ -193,7 +193,8 @@ describe("T4Client heartbeat and dead peer", () => {
   it("reports stale, then drops a silent peer after missedHeartbeats intervals and reconnects", async () => {
     const t = await connected({ missedHeartbeats: 3 });
     const first = t.net.last;
-    await t.clock.advance(2999);
+    // The login response, received at 0, is seen by the receive check at 250 (a quarter interval).
+    await t.clock.advance(3249);
     assert.deepEqual(t.types(), ["connecting", "connected", "stale", "stale"]);
     assert.equal(first.closeCalls.length, 0);
     await t.clock.advance(1);
@@ -488,7 +489,7 @@ describe("T4Client close against a peer that never answers", () => {
   it("drops a dead peer without waiting and keeps nothing of it", async () => {
     const t = await connected({ missedHeartbeats: 2 });
     const dead = t.net.last;
-    await t.clock.advance(2000);
+    await t.clock.advance(2250); // 2 intervals after the receive check that saw the login response
     assert.ok(t.events.some((e) => e.type === "disconnected" && e.reason === "dead_peer"));
     for (const handler of [dead.onopen, dead.onmessage, dead.onerror, dead.onclose]) {
       assert.equal(handler, null);
