@@ -6,11 +6,11 @@
  * @module
  */
 
-import process from "node:process";
-import { setTimeout } from "node:timers";
+import { processHost } from "./lib/runtime/process_host.ts";
 import { main } from "./lib/cli/main.ts";
 
-process.exitCode = await main(process.argv.slice(2));
+const host = processHost();
+host.exitCode = await main(host.args);
 // Everything is closed and written by now: a socket whose peer never answers the close (a
 // half-open server) must not keep the process alive.
-setTimeout(() => process.exit(), 1_000).unref();
+host.exitAfter(1_000);

@@ -149,5 +149,6 @@ export type {
 } from "./lib/workflow/lazy.ts";
 
 // Run as the main module (`deno run mod.ts`, `bun mod.ts`), this module is the `t4flow` command
-// line, as `cli.ts` is; importing mod.ts as a library never loads it.
-if (import.meta.main) await import("./cli.ts");
+// line, as `cli.ts` is; importing mod.ts as a library never loads it (nor, on Deno, its module
+// graph: Deno loads the graph of a literal `import("./cli.ts")` with this module).
+if (import.meta.main) await import("./cli.ts" + "");

@@ -1,6 +1,6 @@
 /**
- * What every `t4flow` command shares: the usage error, strict argument parsing, `--env-file`
- * and printing workflow diagnostics. Light: the dispatcher loads it for every command.
+ * What the `t4flow` commands share: strict argument parsing, `--env-file` and printing workflow
+ * diagnostics (and the usage error, re-exported from `cli_usage_error.ts`).
  *
  * @module
  */
@@ -11,22 +11,9 @@ import { didYouMean } from "../workflow/did_you_mean.ts";
 import { parseEnvFile } from "../workflow/env_file.ts";
 import { formatDiagnostic, type WorkflowDiagnostic } from "../workflow/workflow_diagnostic.ts";
 import type { CliIo } from "./cli_io.ts";
+import { CliUsageError } from "./cli_usage_error.ts";
 
-/**
- * Invalid command-line usage: the command line prints the message and a pointer to `--help`,
- * and exits 2.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { CliUsageError } from "./cli_args.ts";
- *
- * assert.equal(new CliUsageError("schema takes no arguments").name, "CliUsageError");
- * ```
- */
-export class CliUsageError extends Error {
-  override readonly name = "CliUsageError";
-}
+export { CliUsageError } from "./cli_usage_error.ts";
 
 /** The `parseArgs` form of a command's options. */
 export type CliOptions = Record<string, { type: "string" | "boolean"; short?: string }>;

@@ -136,10 +136,14 @@ export async function consoleCommand(args: readonly string[], io: CliIo): Promis
     });
   try {
     if (interactive) {
-      const { runConsolePrompt } = await import("./console_prompt.ts");
+      const { runConsolePrompt } = await import(
+        "./console_prompt.ts" + ""
+      ) as typeof import("./console_prompt.ts");
       return await runConsolePrompt({ session, heartbeats, color: !env.NO_COLOR, io });
     }
-    const { runConsolePipe } = await import("./console_pipe.ts");
+    const { runConsolePipe } = await import(
+      "./console_pipe.ts" + ""
+    ) as typeof import("./console_pipe.ts");
     return await runConsolePipe({ session, heartbeats, waitMs, lines: _stdinLines(), io });
   } finally {
     tape?.close();

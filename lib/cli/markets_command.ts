@@ -121,8 +121,8 @@ export async function marketsCommand(args: readonly string[], io: CliIo): Promis
         await client.connect();
       } catch (error) {
         const { explainConnectionError } = await import(
-          "../workflow/explain_connection_error.ts"
-        );
+          "../workflow/explain_connection_error.ts" + ""
+        ) as typeof import("../workflow/explain_connection_error.ts");
         throw await explainConnectionError(error);
       }
     }

@@ -85,7 +85,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   }
   const files = workflowFiles(positionals);
   if (files.length > 1 || files[0] !== positionals[0]) {
-    const { runMany } = await import("./run_many.ts");
+    const { runMany } = await import("./run_many.ts" + "") as typeof import("./run_many.ts");
     return await runMany(files, args, options, io, (one) => runCommand(one, io));
   }
   const file = positionals[0]!;
@@ -200,8 +200,12 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
   if (monitor !== undefined) {
     try {
       const [{ runWorkflowMonitor }, { formatMonitorEvent }] = await Promise.all([
-        import("../monitor/workflow_monitor.ts"),
-        import("../monitor/monitor_output.ts"),
+        import("../monitor/workflow_monitor.ts" + "") as Promise<
+          typeof import("../monitor/workflow_monitor.ts")
+        >,
+        import("../monitor/monitor_output.ts" + "") as Promise<
+          typeof import("../monitor/monitor_output.ts")
+        >,
       ]);
       return await runWorkflowMonitor(workflow, monitor, {
         run,
@@ -298,7 +302,9 @@ function _unwritableOutput(
 
 /** `--record`/`--replay`/`--speed`, loaded only when one is given. */
 async function _openTape(values: Readonly<Record<string, unknown>>) {
-  const { openSessionTape, TapeUsageError } = await import("./session_tape.ts");
+  const { openSessionTape, TapeUsageError } = await import(
+    "./session_tape.ts" + ""
+  ) as typeof import("./session_tape.ts");
   try {
     return openSessionTape({
       record: values.record as string | undefined,
@@ -317,7 +323,9 @@ async function _monitorOptions(
 ): Promise<MonitorOptions | undefined> {
   const flags = monitorFlagsFromArgs(values);
   if (Object.keys(flags).length === 0) return undefined;
-  const { MonitorUsageError, parseMonitorFlags } = await import("../monitor/run_monitor.ts");
+  const { MonitorUsageError, parseMonitorFlags } = await import(
+    "../monitor/run_monitor.ts" + ""
+  ) as typeof import("../monitor/run_monitor.ts");
   try {
     return parseMonitorFlags(flags);
   } catch (error) {
@@ -327,7 +335,9 @@ async function _monitorOptions(
 }
 
 async function _dryRun(workflow: Workflow, file: string, json: boolean, io: CliIo) {
-  const { dryRunSteps } = await import("../workflow/dry_run.ts");
+  const { dryRunSteps } = await import(
+    "../workflow/dry_run.ts" + ""
+  ) as typeof import("../workflow/dry_run.ts");
   let steps;
   try {
     steps = dryRunSteps(workflow);

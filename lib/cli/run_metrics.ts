@@ -8,7 +8,7 @@
 
 import type { SessionMetrics } from "../client/session_metrics.ts";
 import type { RunEvent, RunReport } from "../workflow/run_report.ts";
-import { CliUsageError } from "./cli_args.ts";
+import { CliUsageError } from "./cli_usage_error.ts";
 import type { CliIo } from "./cli_io.ts";
 
 /** The metrics options of `t4flow run`, in `node:util` `parseArgs` form. */
@@ -56,8 +56,8 @@ export async function parseMetricsFlags(
   const out: { listen?: NonNullable<MetricsFlags["listen"]>; pushgateway?: URL } = {};
   if (typeof values.metrics === "string") {
     const { ListenAddressError, parseListenAddress } = await import(
-      "../monitor/metrics_server.ts"
-    );
+      "../monitor/metrics_server.ts" + ""
+    ) as typeof import("../monitor/metrics_server.ts");
     try {
       out.listen = parseListenAddress(values.metrics);
     } catch (error) {
@@ -67,8 +67,8 @@ export async function parseMetricsFlags(
   }
   if (typeof values.pushgateway === "string") {
     const { parsePushgatewayUrl, PushgatewayUrlError } = await import(
-      "../monitor/pushgateway.ts"
-    );
+      "../monitor/pushgateway.ts" + ""
+    ) as typeof import("../monitor/pushgateway.ts");
     try {
       out.pushgateway = parsePushgatewayUrl(values.pushgateway);
     } catch (error) {
@@ -131,8 +131,12 @@ export async function startRunMetrics(
   let close = () => Promise.resolve();
   if (flags.listen !== undefined) {
     const [{ createMetricsRegistry }, { serveMetrics }] = await Promise.all([
-      import("../monitor/metrics_registry.ts"),
-      import("../monitor/metrics_server.ts"),
+      import("../monitor/metrics_registry.ts" + "") as Promise<
+        typeof import("../monitor/metrics_registry.ts")
+      >,
+      import("../monitor/metrics_server.ts" + "") as Promise<
+        typeof import("../monitor/metrics_server.ts")
+      >,
     ]);
     const registry = createMetricsRegistry();
     const metrics = registry.workflow(workflow);
@@ -149,7 +153,9 @@ export async function startRunMetrics(
     close,
     async afterRun(report) {
       if (pushgateway === undefined || report.metrics === undefined) return report;
-      const { pushRunMetrics } = await import("../monitor/pushgateway.ts");
+      const { pushRunMetrics } = await import(
+        "../monitor/pushgateway.ts" + ""
+      ) as typeof import("../monitor/pushgateway.ts");
       const push = await pushRunMetrics(pushgateway, {
         workflow,
         session: report.metrics.session,

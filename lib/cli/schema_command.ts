@@ -6,7 +6,7 @@
 
 import { EXIT_CODES } from "../workflow/exit_codes.ts";
 import { workflowJsonSchema } from "../workflow/workflow_schema.ts";
-import { CliUsageError } from "./cli_args.ts";
+import { CliUsageError } from "./cli_usage_error.ts";
 import type { CliIo } from "./cli_io.ts";
 import { CLI_HELP } from "./help.ts";
 

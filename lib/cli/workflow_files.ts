@@ -7,7 +7,7 @@
 
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CliUsageError } from "./cli_args.ts";
+import { CliUsageError } from "./cli_usage_error.ts";
 
 /**
  * Expands directories into their workflow files.

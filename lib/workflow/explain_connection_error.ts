@@ -36,7 +36,9 @@ export async function explainConnectionError(
   probeTimeoutMs = 5_000,
 ): Promise<unknown> {
   if (!(error instanceof ConnectionError)) return error;
-  const { probeEndpoint } = await import("./connection_probe.ts");
+  const { probeEndpoint } = await import(
+    "./connection_probe.ts" + ""
+  ) as typeof import("./connection_probe.ts");
   const found = await probeEndpoint(error.url, probeTimeoutMs);
   if (found.cause === "unknown") return error;
   return new ConnectionError(

@@ -1,6 +1,9 @@
 /**
  * The workflow entry points of `mod.ts`, loaded on first use: importing `mod.ts` for
- * `T4Client` does not load the workflow engine (YAML, CEL, zod).
+ * `T4Client` does not load the workflow engine (YAML, CEL, zod). The imports are written
+ * `import("./x.ts" + "")` because Deno loads the module graph of a literal `import("./x.ts")` when
+ * the importing module loads, executed or not. A program bundled or compiled with these lazy
+ * entry points should import them from the `./workflow` entry point instead, which bundlers follow.
  *
  * @module
  */
@@ -40,7 +43,9 @@ export async function loadWorkflow(
   file: string,
   options: LoadWorkflowOptions = {},
 ): Promise<Workflow> {
-  const { loadWorkflow } = await import("./load_workflow.ts");
+  const { loadWorkflow } = await import(
+    "./load_workflow.ts" + ""
+  ) as typeof import("./load_workflow.ts");
   return loadWorkflow(file, options);
 }
 
@@ -72,6 +77,8 @@ export async function runWorkflow(
   workflow: Workflow,
   options: RunWorkflowOptions = {},
 ): Promise<RunReport> {
-  const { runWorkflow } = await import("./run_workflow.ts");
+  const { runWorkflow } = await import(
+    "./run_workflow.ts" + ""
+  ) as typeof import("./run_workflow.ts");
   return runWorkflow(workflow, options);
 }

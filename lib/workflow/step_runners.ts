@@ -24,7 +24,7 @@ export type {
 export const STEP_RUNNERS: Record<string, StepRunner> = {
   login: async (args, context) => {
     const timeout = (args as { timeout?: string } | null)?.timeout;
-    const { parseDuration } = await import("./duration.ts");
+    const { parseDuration } = await import("./duration.ts" + "") as typeof import("./duration.ts");
     const client = context.openClient(
       timeout === undefined ? {} : { loginTimeoutMs: parseDuration(timeout)! },
     );

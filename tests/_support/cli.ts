@@ -29,6 +29,8 @@ export interface RunCliOptions {
    * (as `| head -3` does); later writes of the process fail with EPIPE.
    */
   closeStdoutWhen?: (stdout: string) => boolean;
+  /** Closes the read end of the process's stdout before the process starts writing. */
+  closeStdoutAtOnce?: boolean;
 }
 
 /** Runs `cli.ts` as a subprocess (`deno run -A cli.ts ...` or `bun cli.ts ...`). */
@@ -45,6 +47,7 @@ export function runCli(
   });
   let stdout = "";
   let stderr = "";
+  if (options.closeStdoutAtOnce) child.stdout.destroy();
   child.stdout.on("data", (chunk: Uint8Array) => {
     const text = new TextDecoder().decode(chunk);
     stdout += text;

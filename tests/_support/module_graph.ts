@@ -4,6 +4,10 @@
  * type-only imports (erased) and `import(...)` (loaded on demand), and collects the bare
  * specifiers (npm packages, `node:` modules) those files import. Works the same under Deno and
  * Bun, so the cold-start tests need no `deno info`.
+ *
+ * `startupGraph` is Deno's view: Deno also loads, at startup, the module graph of every dynamic
+ * `import("literal")` of a loaded module (executed or not); an `import("./x.ts" + "")` it does
+ * not follow.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
@@ -38,6 +42,29 @@ export function staticImports(code: string): string[] {
   return specs;
 }
 
+/** The string-literal `import("...")` specifiers of a module (what Deno preloads). */
+export function literalDynamicImports(code: string): string[] {
+  const source = stripComments(code);
+  const specs: string[] = [];
+  for (const m of source.matchAll(/(?<![\w$.])import\(\s*(["'])([^"'`]+)\1\s*\)/g)) {
+    // `typeof import("./x.ts")` is a type: erased.
+    if (/typeof\s*$/.test(source.slice(Math.max(0, m.index! - 12), m.index!))) continue;
+    specs.push(m[2]!);
+  }
+  return specs;
+}
+
+/**
+ * Walks the graph Deno loads at startup from `entry`: the static imports and the string-literal
+ * dynamic imports.
+ *
+ * @param root The repository root.
+ * @param entry The entry file, relative to the root.
+ */
+export function startupGraph(root: string, entry: string): StaticGraph {
+  return _walk(root, entry, (code) => [...staticImports(code), ...literalDynamicImports(code)]);
+}
+
 /**
  * Walks the static graph from `entry`.
  *
@@ -45,6 +72,10 @@ export function staticImports(code: string): string[] {
  * @param entry The entry file, relative to the root.
  */
 export function staticGraph(root: string, entry: string): StaticGraph {
+  return _walk(root, entry, staticImports);
+}
+
+function _walk(root: string, entry: string, importsOf: (code: string) => string[]): StaticGraph {
   const files: string[] = [];
   const packages = new Map<string, string>();
   const seen = new Set<string>();
@@ -52,7 +83,7 @@ export function staticGraph(root: string, entry: string): StaticGraph {
     if (seen.has(file)) return;
     seen.add(file);
     files.push(file);
-    for (const spec of staticImports(readFileSync(join(root, file), "utf8"))) {
+    for (const spec of importsOf(readFileSync(join(root, file), "utf8"))) {
       if (spec.startsWith(".")) {
         visit(normalize(relative(root, join(root, dirname(file), spec))));
       } else if (!packages.has(spec)) packages.set(spec, file);

@@ -6,10 +6,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { packageName, staticGraph, staticImports } from "../_support/module_graph.ts";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import {
+  literalDynamicImports,
+  packageName,
+  startupGraph,
+  staticGraph,
+  staticImports,
+} from "../_support/module_graph.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const HEAVY = ["yaml", "zod", "@bufbuild/cel", "croner"];
+const HEAVY = ["yaml", "zod", "@bufbuild/cel", "croner", "prom-client"];
 
 /** The npm packages an entry point loads eagerly, each with the file that imports it. */
 function npmPackages(entry: string): Record<string, string> {
@@ -62,5 +70,61 @@ test("the graph walker sees the imports that matter", () => {
       ].join("\n"),
     ),
     ["./d.ts", "./g.ts", "./h.ts", "./side.ts", "./ns.ts", "./def.ts", "./multi.ts"],
+  );
+});
+
+// Deno loads the module graph of every string-literal `import("...")` of a loaded module at
+// startup, executed or not (measured: a never-taken `import("./run_command.ts")` made
+// `t4flow --help` six times slower), so lazy imports are written `import("./x.ts" + "")`.
+
+test("Deno preloads no npm package and no node: module for t4flow --help", () => {
+  const graph = startupGraph(root, "cli.ts");
+  assert.deepEqual(Object.fromEntries(graph.packages), {});
+  assert.ok(!graph.files.some((f) => f.endsWith("_command.ts")), graph.files.join(", "));
+});
+
+test("Deno preloads no workflow engine, CEL, YAML, zod, scheduler or metrics for mod.ts", () => {
+  const packages: Record<string, string> = {};
+  for (const [spec, file] of startupGraph(root, "mod.ts").packages) {
+    if (HEAVY.includes(packageName(spec))) packages[packageName(spec)] ??= file;
+  }
+  assert.deepEqual(packages, {});
+});
+
+test("no module of ours imports one of ours with a literal import(...)", () => {
+  const offenders: string[] = [];
+  const visit = (dir: string): void => {
+    for (const name of readdirSync(join(root, dir))) {
+      const path = join(dir, name);
+      if (statSync(join(root, path)).isDirectory()) visit(path);
+      else if (name.endsWith(".ts")) {
+        const local = literalDynamicImports(readFileSync(join(root, path), "utf8"))
+          .filter((spec) => spec.startsWith("."));
+        if (local.length > 0) offenders.push(`${path}: ${local.join(", ")}`);
+      }
+    }
+  };
+  visit("lib");
+  for (const entry of ["mod.ts", "cli.ts"]) {
+    const local = literalDynamicImports(readFileSync(join(root, entry), "utf8"));
+    if (local.length > 0) offenders.push(`${entry}: ${local.join(", ")}`);
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test("the startup walker sees what Deno preloads and only that", () => {
+  assert.deepEqual(
+    literalDynamicImports(
+      [
+        'const a = await import("./a.ts");',
+        "const b = await import('./b.ts');",
+        'const c = await import("./c.ts" + "") as typeof import("./c.ts");',
+        'type D = typeof import("./d.ts");',
+        '/** await import("./comment.ts"); */',
+        'await import("node:tls");',
+        "const e = await import(name);",
+      ].join("\n"),
+    ),
+    ["./a.ts", "./b.ts", "node:tls"],
   );
 });
