@@ -9,7 +9,8 @@ import type { MonitorOptions } from "../monitor/run_monitor.ts";
 import { checkOutputPath, OutputPathError } from "../runtime/files.ts";
 import { parseDuration } from "../workflow/duration.ts";
 import { EXIT_CODES } from "../workflow/exit_codes.ts";
-import { loadWorkflow, type Workflow } from "../workflow/load_workflow.ts";
+import type { Workflow } from "../workflow/load_workflow.ts";
+import { readWorkflow } from "../workflow/read_workflow.ts";
 import type { RunEvent, RunReport } from "../workflow/run_report.ts";
 import { invalidRunReport, runWorkflow } from "../workflow/run_workflow.ts";
 import { WorkflowValidationError } from "../workflow/workflow_diagnostic.ts";
@@ -117,7 +118,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
 
   let workflow: Workflow;
   try {
-    workflow = loadWorkflow(file, {
+    workflow = await readWorkflow(file, {
       env,
       requireEndpoint: values.url === undefined && values.env === undefined,
       replay: values.replay !== undefined,

@@ -6,18 +6,20 @@
  * @module
  */
 
+import type { CelCompiler } from "./cel_compiler.ts";
 import { checkVariant } from "./check_variant.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { stepUsesFront } from "./front_market.ts";
 import type { WorkflowStep } from "./workflow_model.ts";
 import { ALERT_ON_NAMES, STEP_ARGUMENT_SCHEMAS, STEP_COMMON_SCHEMA } from "./workflow_schema.ts";
-import { keyPath, type YamlSource } from "./yaml_source.ts";
+import { isPlainObject, keyPath, type YamlSource } from "./yaml_source.ts";
 
 /**
  * Checks every step of `steps:` (all of them, so one pass reports every problem).
  *
  * @param source Where to report.
  * @param data The whole document.
+ * @param cel The CEL compiler, needed when {@linkcode stepsUseCel} is true for `data`.
  * @returns The steps that are valid, normalised.
  *
  * @example
@@ -33,7 +35,11 @@ import { keyPath, type YamlSource } from "./yaml_source.ts";
  * assert.equal(source.diagnostics[0]?.message, "'hold' needs a session, expected a 'login' step before it");
  * ```
  */
-export function checkSteps(source: YamlSource, data: Record<string, unknown>): WorkflowStep[] {
+export function checkSteps(
+  source: YamlSource,
+  data: Record<string, unknown>,
+  cel?: CelCompiler,
+): WorkflowStep[] {
   const steps = Array.isArray(data.steps) ? data.steps : [];
   const normalisedSteps: WorkflowStep[] = [];
   let loggedIn = false;
@@ -44,7 +50,7 @@ export function checkSteps(source: YamlSource, data: Record<string, unknown>): W
     const result = checkVariant(source, value, ["steps", index], STEP_ARGUMENT_SCHEMAS, "step", {
       common: STEP_COMMON_SCHEMA,
       example: "'hold: 30s'",
-      context: { vars: knownVars },
+      context: { vars: knownVars, cel },
     });
     if (knownVars) {
       const declared = result ?? _declaredKind(value);
@@ -91,6 +97,34 @@ export function checkSteps(source: YamlSource, data: Record<string, unknown>): W
     });
   }
   return normalisedSteps;
+}
+
+/**
+ * Whether any step of a document uses CEL (an expression or a `message:` payload case), judged
+ * from the steps as written: the loader loads CEL for {@linkcode checkSteps} only then.
+ *
+ * @param data The whole document, after `${NAME}` interpolation.
+ * @returns `true` when some step may need the CEL compiler.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stepsUseCel } from "./check_steps.ts";
+ *
+ * assert.equal(stepsUseCel({ steps: ["login", { hold: "1s" }, { log: "done" }] }), false);
+ * assert.equal(stepsUseCel({ steps: ["login", { log: "bid {{ vars.bid }}" }] }), true);
+ * ```
+ */
+export function stepsUseCel(data: unknown): boolean {
+  const steps = isPlainObject(data) && Array.isArray(data.steps) ? data.steps : [];
+  const uses = (kind: string, args: unknown) =>
+    Object.hasOwn(STEP_ARGUMENT_SCHEMAS, kind) &&
+    STEP_ARGUMENT_SCHEMAS[kind]!.usesCel?.(args) === true;
+  return steps.some((value: unknown) =>
+    typeof value === "string"
+      ? uses(value, null)
+      : isPlainObject(value) && Object.entries(value).some(([kind, args]) => uses(kind, args))
+  );
 }
 
 /** The kind and raw arguments of an invalid step, when its kind is known. */

@@ -17,7 +17,8 @@ export type { RunWorkflowOptions } from "./run_workflow.ts";
 export type { RunEvent, RunReport } from "./run_report.ts";
 
 /**
- * Reads, interpolates and validates a workflow file (the workflow engine loads on first use).
+ * Reads, interpolates and validates a workflow file (the workflow engine loads on first use, CEL
+ * only for a workflow with expressions).
  *
  * @param file Path of the YAML file.
  * @param options Environment and checks.
@@ -43,10 +44,11 @@ export async function loadWorkflow(
   file: string,
   options: LoadWorkflowOptions = {},
 ): Promise<Workflow> {
-  const { loadWorkflow } = await import(
-    "./load_workflow.ts" + ""
-  ) as typeof import("./load_workflow.ts");
-  return loadWorkflow(file, options);
+  // Expressions, not string literals: Deno loads the graph of every literal import() at startup.
+  const { readWorkflow } = await import(
+    "./read_workflow.ts" + ""
+  ) as typeof import("./read_workflow.ts");
+  return readWorkflow(file, options);
 }
 
 /**

@@ -19,7 +19,8 @@ import type { StatusEvent } from "../client/status_event.ts";
 import { T4Client, type T4ClientOptions } from "../client/t4_client.ts";
 import type { ReplaySource } from "../client/replay_source.ts";
 import { AlertDispatcher, type AlertIo, type AlertVariables } from "./alert_dispatcher.ts";
-import { type Workflow, workflowSecrets } from "./load_workflow.ts";
+import type { Workflow } from "./load_workflow.ts";
+import { workflowSecrets } from "./workflow_secrets.ts";
 import {
   REPORT_VERSION,
   type ReportError,
@@ -30,7 +31,7 @@ import {
   type StepReport,
   T4FLOW_VERSION,
 } from "./run_report.ts";
-import { MessageHub, type MessageSource } from "./message_hub.ts";
+import type { MessageSource } from "./message_hub.ts";
 import { SessionDowntime } from "./session_downtime.ts";
 import { SessionMetrics } from "../client/session_metrics.ts";
 import { measuredClient } from "./measured_client.ts";
@@ -45,7 +46,7 @@ import {
 import {
   clientEndedError,
   type CreateWorkflowClient,
-  STEP_RUNNERS,
+  loadStepRuntime,
   type StepContext,
   type WorkflowClient,
 } from "./step_runners.ts";
@@ -252,6 +253,8 @@ export async function runWorkflow(
     });
   }
 
+  // The market runners, the message hub and CEL load only for a workflow with such a step.
+  const { runners, MessageHub } = await loadStepRuntime(workflow.steps.map((s) => s.kind));
   const counts = { disconnects: 0, stale: 0 };
   const downtime = new SessionDowntime();
   /** Violations of watches that fail the run at its end (neither `fail: true` nor informational). */
@@ -397,7 +400,7 @@ export async function runWorkflow(
       client = measuredClient(created, collectors);
       client.onStatus(onStatus);
       context.client = client;
-      if (client.on) {
+      if (client.on && MessageHub) {
         const hub = new MessageHub(clock, () => vars, () => context.session, (watch, detail) => {
           const safe = redact(detail);
           emit({ type: "watch", at: iso(), name: watch.name, step: currentStep, detail: safe });
@@ -480,7 +483,7 @@ export async function runWorkflow(
     const stepCounts = context.hub?.counts() ?? new Map<string, number>();
     emit({ type: "step_started", at: iso(), index: step.index, kind: step.kind, name: step.label });
     try {
-      const runner = STEP_RUNNERS[step.kind];
+      const runner = runners[step.kind];
       if (!runner) {
         throw new TypeError(`Cannot run step '${step.kind}' as this version has no runner for it`);
       }

@@ -6,6 +6,7 @@
  */
 
 import type { z } from "zod";
+import type { CelCompiler } from "./cel_compiler.ts";
 
 /** What earlier steps tell a step's `check`. */
 export interface StepCheckContext {
@@ -14,6 +15,11 @@ export interface StepCheckContext {
    * earlier step is invalid), in which case any name is accepted.
    */
   readonly vars: readonly string[] | undefined;
+  /**
+   * The CEL compiler, which the loader hands over only when a step uses CEL (see `usesCel`); a
+   * check that meets an expression without it throws.
+   */
+  readonly cel?: CelCompiler | undefined;
 }
 
 /** How a step kind is written and what it needs. */
@@ -38,6 +44,14 @@ export interface StepKindSchema {
     report: (path: readonly (string | number)[], message: string, offset?: number) => void,
     context?: StepCheckContext,
   ) => void;
+  /**
+   * Whether the step's raw (not yet validated) arguments use CEL: an expression, or a payload
+   * case for `message:`. The loader loads CEL only for a workflow where some step's answer is
+   * `true`, so the answer may be `true` too often but never `false` when `check` needs CEL.
+   *
+   * @param args The arguments as written, after `${NAME}` interpolation.
+   */
+  usesCel?: (args: unknown) => boolean;
   /** One line for the JSON Schema. */
   description: string;
 }

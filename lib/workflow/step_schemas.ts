@@ -5,14 +5,15 @@
  *
  * CEL expressions (`where`, `condition`, `capture`, `expr`, `{{ ... }}` in `log`) are compiled
  * by each kind's `check` hook, so a syntax error, an unknown payload case or an unknown field is a
- * validation error at file:line:column before anything is sent.
+ * validation error at file:line:column before anything is sent. The hooks get the compiler from
+ * their context: this module does not load CEL, the loader does, only for a workflow with a step
+ * whose `usesCel` says so.
  *
  * @module
  */
 
 import { z } from "zod";
-import { compileCelExpression } from "./cel_expression.ts";
-import { resolveCelPayloadCase } from "./cel_payload.ts";
+import type { CelCompiler } from "./cel_compiler.ts";
 import { DURATION_PATTERN } from "./duration.ts";
 import type { StepCheckContext, StepKindSchema } from "./step_kind.ts";
 import { unclosedBraces } from "./template_braces.ts";
@@ -129,6 +130,20 @@ const _orderRef = _name("The variable an earlier order step stored the order in 
 
 type _Report = (path: readonly (string | number)[], message: string, offset?: number) => void;
 
+/** The compiler the loader handed over (it loads CEL for every step whose `usesCel` is true). */
+function _compiler(context: StepCheckContext | undefined): CelCompiler {
+  const cel = context?.cel;
+  if (!cel) throw new TypeError("Cannot check a CEL expression as CEL was not loaded for it");
+  return cel;
+}
+
+/** `usesCel` of the order steps: a `{ expr: CEL }` value anywhere in the arguments. */
+function _hasExpr(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (!Array.isArray(value) && "expr" in value) return true;
+  return Object.values(value).some(_hasExpr);
+}
+
 function _reportCel(
   source: string,
   options: {
@@ -140,7 +155,7 @@ function _reportCel(
   report: _Report,
   path: readonly (string | number)[],
 ): void {
-  const compiled = compileCelExpression(source, {
+  const compiled = _compiler(options.context).compile(source, {
     payloadCase: options.payloadCase,
     result: options.result,
     knownVars: options.context?.vars,
@@ -154,10 +169,11 @@ function _reportCel(
 
 function _checkPayload(
   payload: string | undefined,
-  report: (path: readonly (string | number)[], message: string, offset?: number) => void,
+  report: _Report,
+  context: StepCheckContext | undefined,
 ): boolean {
   if (payload === undefined) return true;
-  const resolved = resolveCelPayloadCase(payload);
+  const resolved = _compiler(context).resolvePayloadCase(payload);
   if (!resolved.ok) report(["message"], resolved.diagnostic.message);
   return resolved.ok;
 }
@@ -222,7 +238,7 @@ function _checkMessageStep(args: unknown, report: _Report, context?: StepCheckCo
     values?: Record<string, string>;
   };
   // An unknown payload case is reported once; field errors on `msg` would only repeat it.
-  if (!_checkPayload(a.message, report)) return;
+  if (!_checkPayload(a.message, report, context)) return;
   for (const key of ["where", "condition", "detail"] as const) {
     const source = a[key];
     if (source === undefined) continue;
@@ -336,6 +352,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
         .meta({ description: "Variables to save from the matching message (CEL)" }),
     }, { error: "expected a map with message, where, timeout and capture" }),
     check: _checkMessageStep,
+    usesCel: () => true,
     description:
       "Wait until a message of a payload case satisfies a CEL condition (or check vars at once)",
   },
@@ -349,6 +366,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
       values: _captureMap.meta({ description: "Variables to save (CEL over msg, session, vars)" }),
     }, { error: "expected a map with message, where, timeout and values" }),
     check: _checkMessageStep,
+    usesCel: () => true,
     description: "Wait for a message and save values from it into variables",
   },
   watch: {
@@ -391,6 +409,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
       }
       _checkMessageStep(args, report, context);
     },
+    usesCel: () => true,
     description:
       "Keep checking a condition or a staleness window; raises a named event; a violation fails the run unless informational",
   },
@@ -407,6 +426,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
       _checkOrderFront(args as { market?: unknown }, report, []);
       _checkValues(args, report, context);
     },
+    usesCel: _hasExpr,
     description:
       "Submit an order and wait for its first update (stored in vars.<as>); a rejection fails",
   },
@@ -423,6 +443,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
       timeout: _duration("Time allowed for the update (default 10s)").optional(),
     }, { error: "expected a map with order and volume, limit_price or stop_price" }),
     check: (args, report, context) => _checkValues(args, report, context),
+    usesCel: _hasExpr,
     description: "Revise an order an earlier step submitted and wait for the revision update",
   },
   pull_order: {
@@ -452,6 +473,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
         _checkValues(order, report, context, ["orders", i]);
       });
     },
+    usesCel: _hasExpr,
     description: "Submit orders as one batch and wait for the acknowledgement",
   },
   sleep: {
@@ -480,6 +502,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
         _reportCel(inner, { result: "any", offsetBase: start, context }, report, []);
       }
     },
+    usesCel: (args) => typeof args === "string" && args.includes("{{"),
     description: "Print a message; {{ CEL }} inserts values",
   },
 };

@@ -47,6 +47,22 @@ test("t4flow run loads the scheduler only for the monitor flags", () => {
   assert.equal(heavy("lib/cli/run_command.ts").croner, undefined);
 });
 
+test("t4flow run loads CEL only for a workflow with expressions", () => {
+  // The loader and the run load CEL (and the protobuf registry it checks against) on demand:
+  // readWorkflow when a step uses CEL, loadStepRuntime when a step is not login or hold.
+  for (const entry of ["lib/cli/run_command.ts", "lib/workflow/lazy.ts"]) {
+    assert.equal(heavy(entry)["@bufbuild/cel"], undefined, entry);
+  }
+  assert.equal(
+    heavy("lib/workflow/cel_compiler.ts")["@bufbuild/cel"],
+    "lib/workflow/cel_expression.ts",
+  );
+  assert.equal(
+    heavy("lib/workflow/market_step_runners.ts")["@bufbuild/cel"],
+    "lib/workflow/cel_expression.ts",
+  );
+});
+
 test("the graph walker sees the imports that matter", () => {
   // A rule that matches nothing cannot fail: the walker finds the heavy packages where they are.
   assert.equal(heavy("lib/workflow/load_workflow.ts").yaml, "lib/workflow/yaml_source.ts");
