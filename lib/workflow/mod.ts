@@ -20,6 +20,7 @@
  */
 
 export * from "./load_workflow.ts";
+export * from "./read_workflow.ts";
 export * from "./run_workflow.ts";
 export * from "./run_report.ts";
 export * from "./workflow_diagnostic.ts";

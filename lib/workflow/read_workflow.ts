@@ -47,24 +47,11 @@ export async function readWorkflow(
     dir: dirname(resolve(file)),
     ...options,
   });
-  return checkWorkflow(draft, draft.usesCel ? await loadCelCompiler() : undefined);
+  return checkWorkflow(draft, draft.usesCel ? await _loadCel() : undefined);
 }
 
-/**
- * Loads the CEL compiler (once; later calls return the same one).
- *
- * @returns The compiler the step checks use.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { loadCelCompiler } from "./read_workflow.ts";
- *
- * const cel = await loadCelCompiler();
- * assert.equal(cel.compile("vars.bid > 0", { result: "bool" }).ok, true);
- * ```
- */
-export async function loadCelCompiler(): Promise<CelCompiler> {
+/** Loads the CEL compiler (once: the module stays loaded). */
+async function _loadCel(): Promise<CelCompiler> {
   // An expression, not a string literal: Deno loads the graph of every literal import() at startup.
   const cel = await import("./cel_compiler.ts" + "") as typeof import("./cel_compiler.ts");
   return cel.CEL_COMPILER;
