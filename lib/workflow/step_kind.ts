@@ -7,6 +7,7 @@
 
 import type { z } from "zod";
 import type { CelCompiler } from "./cel_compiler.ts";
+import { lazyArgs } from "./once.ts";
 
 /** What earlier steps tell a step's `check`. */
 export interface StepCheckContext {
@@ -54,4 +55,29 @@ export interface StepKindSchema {
   usesCel?: (args: unknown) => boolean;
   /** One line for the JSON Schema. */
   description: string;
+}
+
+/**
+ * A step kind whose argument schema is built when first read (building every kind's zod schema
+ * would cost a workflow that uses two kinds the time of all of them).
+ *
+ * @param definition The kind without its schema.
+ * @param args Builds the argument schema.
+ * @returns The kind.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { z } from "zod";
+ * import { stepKind } from "./step_kind.ts";
+ *
+ * const kind = stepKind({ bare: true, session: "none", description: "Nothing" }, () => z.null());
+ * assert.equal(kind.args.safeParse(null).success, true);
+ * ```
+ */
+export function stepKind(
+  definition: Omit<StepKindSchema, "args">,
+  args: () => z.ZodType,
+): StepKindSchema {
+  return lazyArgs(definition, args);
 }

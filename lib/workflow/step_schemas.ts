@@ -7,7 +7,8 @@
  * by each kind's `check` hook, so a syntax error, an unknown payload case or an unknown field is a
  * validation error at file:line:column before anything is sent. The hooks get the compiler from
  * their context: this module does not load CEL, the loader does, only for a workflow with a step
- * whose `usesCel` says so.
+ * whose `usesCel` says so. Each kind's argument schema is built when first read ({@linkcode stepKind}):
+ * a workflow pays only for the zod schemas of the kinds it uses.
  *
  * @module
  */
@@ -15,7 +16,8 @@
 import { z } from "zod";
 import type { CelCompiler } from "./cel_compiler.ts";
 import { DURATION_PATTERN } from "./duration.ts";
-import type { StepCheckContext, StepKindSchema } from "./step_kind.ts";
+import { once } from "./once.ts";
+import { type StepCheckContext, stepKind, type StepKindSchema } from "./step_kind.ts";
 import { unclosedBraces } from "./template_braces.ts";
 
 const _DURATION_EXPECTED = "expected a duration such as 250ms, 20s, 5m or 1h";
@@ -58,14 +60,14 @@ export const DEPTH_BUFFERS = {
 /** Depth level names (`depth:`) and their `DepthLevels` enum values. */
 export const DEPTH_LEVELS = { best_only: 1, normal: 10, all: 255 } as const;
 
-const _market = {
+const _market = once(() => ({
   exchange: _text("an exchange id, e.g. CME_Eq", "Exchange id, e.g. CME_Eq"),
   contract: _text("a contract id, e.g. ES", "Contract id, e.g. ES"),
   market: _text(
     "a market id, e.g. XCME_Eq ES (Z26), or front",
     "Market id, e.g. XCME_Eq ES (Z26), or front: the contract's front market, looked up through the REST API after login",
   ),
-};
+}));
 
 const _marketError = "expected a map with exchange, contract and market";
 
@@ -91,7 +93,7 @@ export const ORDER_TYPES = ["market", "limit", "stop", "stop_limit"] as const;
 /** Time types: normal (day), ioc (immediate or cancel), gtc (good till cancelled). */
 export const ORDER_TIME_TYPES = ["normal", "ioc", "gtc"] as const;
 
-const _orderFields = {
+const _orderFields = once(() => ({
   account: _value(_text("an account id", "Account id"), "Account id"),
   market: _value(
     _text("a market id or front", "Market id, or front (needs exchange and contract)"),
@@ -111,22 +113,28 @@ const _orderFields = {
   time_type: z.enum(ORDER_TIME_TYPES, { error: "expected one of normal, ioc, gtc" }).optional()
     .meta({ description: "normal (default), ioc or gtc" }),
   tag: _text("a tag", "Tag to correlate the order's updates (default: generated)").optional(),
-};
+}));
 
 /** One order of `submit_order` / `submit_batch`. */
-export const OrderSchema: z.ZodType = z.strictObject(_orderFields, {
-  error: "expected a map with account, market, side, type and volume",
-});
+const _orderSchema = once((): z.ZodType =>
+  z.strictObject(_orderFields(), {
+    error: "expected a map with account, market, side, type and volume",
+  })
+);
 
 /** Arguments of `submit_order`. */
-export const SubmitOrderSchema: z.ZodType = z.strictObject({
-  ..._orderFields,
-  as: _name("Variable that holds the order's first update (default: order)").optional(),
-  timeout: _duration("Time allowed for the order's first update (default 10s)").optional(),
-}, { error: "expected a map with account, market, side, type and volume" });
+const _submitOrderSchema = once((): z.ZodType =>
+  z.strictObject({
+    ..._orderFields(),
+    as: _name("Variable that holds the order's first update (default: order)").optional(),
+    timeout: _duration("Time allowed for the order's first update (default 10s)").optional(),
+  }, { error: "expected a map with account, market, side, type and volume" })
+);
 
 /** The order a revise or pull is about: the variable an earlier order step stored. */
-const _orderRef = _name("The variable an earlier order step stored the order in (its 'as')");
+const _orderRef = once(() =>
+  _name("The variable an earlier order step stored the order in (its 'as')")
+);
 
 type _Report = (path: readonly (string | number)[], message: string, offset?: number) => void;
 
@@ -277,26 +285,32 @@ function _checkValues(
   }
 }
 
-const _captureMap = z.record(
-  z.string().regex(VARIABLE_NAME_PATTERN, {
-    error: "expected a variable name of letters, digits and _",
-  }),
-  _cel("CEL expression whose value is saved"),
-  { error: "expected a map of variable names to CEL expressions" },
+const _captureMap = once(() =>
+  z.record(
+    z.string().regex(VARIABLE_NAME_PATTERN, {
+      error: "expected a variable name of letters, digits and _",
+    }),
+    _cel("CEL expression whose value is saved"),
+    { error: "expected a map of variable names to CEL expressions" },
+  )
 );
 
-const _payloadName = _text(
-  "a ServerMessage payload case, e.g. market_depth",
-  "The ServerMessage payload case to match, e.g. market_depth, account_update, order_update",
+const _payloadName = once(() =>
+  _text(
+    "a ServerMessage payload case, e.g. market_depth",
+    "The ServerMessage payload case to match, e.g. market_depth, account_update, order_update",
+  )
 );
 
 /** Step kinds of this issue, keyed by kind. */
 export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
-  subscribe_market: {
+  subscribe_market: stepKind({
     bare: false,
     session: "needs",
-    args: z.strictObject({
-      ..._market,
+    description: "Subscribe to market depth; replayed after every reconnect",
+  }, () =>
+    z.strictObject({
+      ..._market(),
       buffer: z.enum(
         Object.keys(DEPTH_BUFFERS) as [keyof typeof DEPTH_BUFFERS],
         { error: `expected one of ${Object.keys(DEPTH_BUFFERS).join(", ")}` },
@@ -304,29 +318,28 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
       depth: z.enum(Object.keys(DEPTH_LEVELS) as [keyof typeof DEPTH_LEVELS], {
         error: "expected one of best_only, normal, all",
       }).optional().meta({ description: "Depth levels (default normal)" }),
-    }, { error: _marketError }),
-    description: "Subscribe to market depth; replayed after every reconnect",
-  },
-  subscribe_market_by_order: {
+    }, { error: _marketError })),
+  subscribe_market_by_order: stepKind({
     bare: false,
     session: "needs",
-    args: z.strictObject(_market, { error: _marketError }),
     description: "Subscribe to market-by-order data; replayed after every reconnect",
-  },
-  unsubscribe_market: {
+  }, () => z.strictObject(_market(), { error: _marketError })),
+  unsubscribe_market: stepKind({
     bare: false,
     session: "needs",
-    args: z.strictObject({
-      ..._market,
+    description: "End a market depth (or market-by-order) subscription",
+  }, () =>
+    z.strictObject({
+      ..._market(),
       by_order: z.boolean({ error: "expected true or false" }).optional()
         .meta({ description: "End the market-by-order subscription instead of depth" }),
-    }, { error: _marketError }),
-    description: "End a market depth (or market-by-order) subscription",
-  },
-  subscribe_accounts: {
+    }, { error: _marketError })),
+  subscribe_accounts: stepKind({
     bare: false,
     session: "needs",
-    args: z.union([
+    description: "Subscribe to account updates: all (every account of the session), or a list",
+  }, () =>
+    z.union([
       z.literal("all").meta({ description: "Every account of the session" }),
       z.array(_text("an account id", "Account id")).min(1).meta({ description: "These accounts" }),
       z.strictObject({
@@ -338,43 +351,54 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
         upl_mode: z.enum(["none", "average"], { error: "expected none or average" }).optional()
           .meta({ description: "Unrealised P&L mode (default: the server's)" }),
       }),
-    ], { error: "expected all, a list of account ids, or a map with accounts and upl_mode" }),
-    description: "Subscribe to account updates: all (every account of the session), or a list",
-  },
-  expect: {
+    ], { error: "expected all, a list of account ids, or a map with accounts and upl_mode" })),
+  expect: stepKind({
     bare: false,
     session: "needs",
-    args: z.strictObject({
-      message: _payloadName.optional(),
-      where: _cel("CEL condition over msg, session and vars (default true)").optional(),
-      timeout: _duration("How long to wait for a matching message (default 10s)").optional(),
-      capture: _captureMap.optional()
-        .meta({ description: "Variables to save from the matching message (CEL)" }),
-    }, { error: "expected a map with message, where, timeout and capture" }),
     check: _checkMessageStep,
     usesCel: () => true,
     description:
       "Wait until a message of a payload case satisfies a CEL condition (or check vars at once)",
-  },
-  capture: {
+  }, () =>
+    z.strictObject({
+      message: _payloadName().optional(),
+      where: _cel("CEL condition over msg, session and vars (default true)").optional(),
+      timeout: _duration("How long to wait for a matching message (default 10s)").optional(),
+      capture: _captureMap().optional()
+        .meta({ description: "Variables to save from the matching message (CEL)" }),
+    }, { error: "expected a map with message, where, timeout and capture" })),
+  capture: stepKind({
     bare: false,
     session: "needs",
-    args: z.strictObject({
-      message: _payloadName,
-      where: _cel("CEL condition the message must satisfy (default true)").optional(),
-      timeout: _duration("How long to wait for a matching message (default 10s)").optional(),
-      values: _captureMap.meta({ description: "Variables to save (CEL over msg, session, vars)" }),
-    }, { error: "expected a map with message, where, timeout and values" }),
     check: _checkMessageStep,
     usesCel: () => true,
     description: "Wait for a message and save values from it into variables",
-  },
-  watch: {
+  }, () =>
+    z.strictObject({
+      message: _payloadName(),
+      where: _cel("CEL condition the message must satisfy (default true)").optional(),
+      timeout: _duration("How long to wait for a matching message (default 10s)").optional(),
+      values: _captureMap().meta({
+        description: "Variables to save (CEL over msg, session, vars)",
+      }),
+    }, { error: "expected a map with message, where, timeout and values" })),
+  watch: stepKind({
     bare: false,
     session: "needs",
-    args: z.strictObject({
+    check: (args, report, context) => {
+      const a = args as { fail?: boolean; informational?: boolean };
+      if (a.fail === true && a.informational === true) {
+        report(["informational"], "give either fail: true or informational: true, not both");
+      }
+      _checkMessageStep(args, report, context);
+    },
+    usesCel: () => true,
+    description:
+      "Keep checking a condition or a staleness window; raises a named event; a violation fails the run unless informational",
+  }, () =>
+    z.strictObject({
       name: _name("The event raised when the watch is violated (usable in alerts' on:)"),
-      message: _payloadName,
+      message: _payloadName(),
       where: _cel("Which messages the watch looks at (CEL, default all)").optional(),
       condition: _cel("CEL condition every matching message must satisfy").optional(),
       within: _duration("A matching message must arrive at least this often (staleness)")
@@ -401,22 +425,10 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
     })
       .refine((a) => a.condition !== undefined || a.within !== undefined, {
         error: "missing condition or within, expected at least one of them",
-      }),
-    check: (args, report, context) => {
-      const a = args as { fail?: boolean; informational?: boolean };
-      if (a.fail === true && a.informational === true) {
-        report(["informational"], "give either fail: true or informational: true, not both");
-      }
-      _checkMessageStep(args, report, context);
-    },
-    usesCel: () => true,
-    description:
-      "Keep checking a condition or a staleness window; raises a named event; a violation fails the run unless informational",
-  },
-  submit_order: {
+      })),
+  submit_order: stepKind({
     bare: false,
     session: "needs",
-    args: SubmitOrderSchema,
     check: (args, report, context) => {
       _checkOrderPrices(
         args as { type: string; limit_price?: unknown; stop_price?: unknown },
@@ -429,42 +441,36 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
     usesCel: _hasExpr,
     description:
       "Submit an order and wait for its first update (stored in vars.<as>); a rejection fails",
-  },
-  revise_order: {
+  }, () => _submitOrderSchema()),
+  revise_order: stepKind({
     bare: false,
     session: "needs",
-    args: z.strictObject({
-      order: _orderRef,
+    check: (args, report, context) => _checkValues(args, report, context),
+    usesCel: _hasExpr,
+    description: "Revise an order an earlier step submitted and wait for the revision update",
+  }, () =>
+    z.strictObject({
+      order: _orderRef(),
       volume: z.int({ error: "expected a whole number of contracts >= 1" })
         .min(1, { error: "expected a whole number of contracts >= 1" }).optional(),
       limit_price: _price("New limit price").optional(),
       stop_price: _price("New stop price").optional(),
       as: _name("Variable for the revision update (default: the order's)").optional(),
       timeout: _duration("Time allowed for the update (default 10s)").optional(),
-    }, { error: "expected a map with order and volume, limit_price or stop_price" }),
-    check: (args, report, context) => _checkValues(args, report, context),
-    usesCel: _hasExpr,
-    description: "Revise an order an earlier step submitted and wait for the revision update",
-  },
-  pull_order: {
+    }, { error: "expected a map with order and volume, limit_price or stop_price" })),
+  pull_order: stepKind({
     bare: false,
     session: "needs",
-    args: z.strictObject({
-      order: _orderRef,
+    description: "Pull (cancel) an order an earlier step submitted and wait for the pull update",
+  }, () =>
+    z.strictObject({
+      order: _orderRef(),
       as: _name("Variable for the pull update (default: the order's)").optional(),
       timeout: _duration("Time allowed for the update (default 10s)").optional(),
-    }, { error: "expected a map with order" }),
-    description: "Pull (cancel) an order an earlier step submitted and wait for the pull update",
-  },
-  submit_batch: {
+    }, { error: "expected a map with order" })),
+  submit_batch: stepKind({
     bare: false,
     session: "needs",
-    args: z.strictObject({
-      orders: z.array(OrderSchema, { error: "expected a list of orders" })
-        .min(1, { error: "expected at least one order" }),
-      as: _name("Variable that holds the acknowledgement (default: batch)").optional(),
-      timeout: _duration("Time allowed for the acknowledgement (default 10s)").optional(),
-    }, { error: "expected a map with orders" }),
     check: (args, report, context) => {
       const orders = (args as { orders: { type: string }[] }).orders;
       orders.forEach((order, i) => {
@@ -475,18 +481,21 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
     },
     usesCel: _hasExpr,
     description: "Submit orders as one batch and wait for the acknowledgement",
-  },
-  sleep: {
+  }, () =>
+    z.strictObject({
+      orders: z.array(_orderSchema(), { error: "expected a list of orders" })
+        .min(1, { error: "expected at least one order" }),
+      as: _name("Variable that holds the acknowledgement (default: batch)").optional(),
+      timeout: _duration("Time allowed for the acknowledgement (default 10s)").optional(),
+    }, { error: "expected a map with orders" })),
+  sleep: stepKind({
     bare: false,
     session: "none",
-    args: _duration("How long to wait"),
     description: "Wait (heartbeats and watches run underneath)",
-  },
-  log: {
+  }, () => _duration("How long to wait")),
+  log: stepKind({
     bare: false,
     session: "none",
-    args: z.string({ error: "expected a message" })
-      .meta({ description: "A message; {{ CEL }} inserts values of vars and session" }),
     check: (args, report, context) => {
       const text = args as string;
       for (const at of unclosedBraces(text)) {
@@ -504,5 +513,7 @@ export const MARKET_STEP_SCHEMAS: Record<string, StepKindSchema> = {
     },
     usesCel: (args) => typeof args === "string" && args.includes("{{"),
     description: "Print a message; {{ CEL }} inserts values",
-  },
+  }, () =>
+    z.string({ error: "expected a message" })
+      .meta({ description: "A message; {{ CEL }} inserts values of vars and session" })),
 };

@@ -16,6 +16,7 @@ import { DEFAULT_MAX_DOWNTIME, MAX_DOWNTIME_PATTERN, maxDowntimeMs } from "./max
 import { MARKET_STEP_SCHEMAS } from "./step_schemas.ts";
 import { THRESHOLD_METRIC_NAMES, THRESHOLD_METRICS } from "./thresholds.ts";
 import type { StepKindSchema } from "./step_kind.ts";
+import { once } from "./once.ts";
 
 export type { StepCheckContext, StepKindSchema } from "./step_kind.ts";
 
@@ -352,24 +353,28 @@ export const ScheduleSchema = z.strictObject({
   description: "When t4flow monitor runs this workflow (default: the monitor's --every / --cron)",
 });
 
-const _CONDITION = z.string().meta({
-  description: "A condition such as 'p95 < 500ms', 'max < 2s' or 'count == 0'",
-  examples: ["p95 < 500ms", "max < 2s", "count == 0"],
-});
-
-/** `thresholds:`: k6-style conditions on the run's measured numbers; a crossed one fails it. */
-export const ThresholdsSchema = z.strictObject(
-  Object.fromEntries(
-    THRESHOLD_METRIC_NAMES.map((name) => [
-      name,
-      z.union([_CONDITION, z.array(_CONDITION).min(1)]).optional().meta({
-        description: THRESHOLD_METRICS[name].description,
-      }),
-    ]),
-  ),
-).meta({
-  description:
-    "Conditions on the run's measured numbers (k6 style); a crossed threshold fails the run (exit 1) and fires 'threshold_crossed'",
+/**
+ * `thresholds:`: k6-style conditions on the run's measured numbers; a crossed one fails it. Only
+ * the JSON Schema uses it (the loader checks thresholds itself), so it is built on first use.
+ */
+const _thresholdsSchema = once(() => {
+  const condition = z.string().meta({
+    description: "A condition such as 'p95 < 500ms', 'max < 2s' or 'count == 0'",
+    examples: ["p95 < 500ms", "max < 2s", "count == 0"],
+  });
+  return z.strictObject(
+    Object.fromEntries(
+      THRESHOLD_METRIC_NAMES.map((name) => [
+        name,
+        z.union([condition, z.array(condition).min(1)]).optional().meta({
+          description: THRESHOLD_METRICS[name].description,
+        }),
+      ]),
+    ),
+  ).meta({
+    description:
+      "Conditions on the run's measured numbers (k6 style); a crossed threshold fails the run (exit 1) and fires 'threshold_crossed'",
+  });
 });
 
 function _workflowSchema(step: z.ZodType, sink: z.ZodType | undefined) {
@@ -405,14 +410,16 @@ function _workflowSchema(step: z.ZodType, sink: z.ZodType | undefined) {
     steps: z.array(step, { error: "expected a list of steps" })
       .min(1, { error: "expected at least one step" }),
     alerts: z.array(alert, { error: "expected a list of alerts" }).optional(),
-    thresholds: sink ? z.unknown().optional() : ThresholdsSchema.optional(),
+    thresholds: sink ? z.unknown().optional() : _thresholdsSchema().optional(),
   }, { error: "expected a map with version, name, connection and steps" });
 }
 
-/** The whole workflow file, as the JSON Schema describes it. */
-export const WorkflowSchema = _workflowSchema(
-  _variantSchema(STEP_ARGUMENT_SCHEMAS, STEP_COMMON_SCHEMA),
-  undefined,
+/**
+ * The whole workflow file, as the JSON Schema describes it: every step kind's schema, so it is
+ * built on first use (by {@linkcode workflowJsonSchema}), not by the loader.
+ */
+const _fullWorkflowSchema = once(() =>
+  _workflowSchema(_variantSchema(STEP_ARGUMENT_SCHEMAS, STEP_COMMON_SCHEMA), undefined)
 );
 
 /**
@@ -438,7 +445,7 @@ export const WorkflowDocumentSchema = _workflowSchema(z.unknown(), z.unknown());
  */
 export function workflowJsonSchema(): Record<string, unknown> {
   const generated = _acceptEnvReferences(
-    z.toJSONSchema(WorkflowSchema, { io: "input", unrepresentable: "any" }),
+    z.toJSONSchema(_fullWorkflowSchema(), { io: "input", unrepresentable: "any" }),
   ) as Record<string, unknown>;
   return {
     $schema: generated.$schema,
