@@ -137,7 +137,7 @@ export {
   LoginResult,
   PriceType,
   TimeType,
-} from "./lib/protocol/proto.ts";
+} from "./lib/protocol/gen/t4/v1/enums_t4fast.ts";
 export type { ClientMessage, ServerMessage } from "./lib/protocol/proto.ts";
 export { loadWorkflow, runWorkflow } from "./lib/workflow/lazy.ts";
 export type {

@@ -1,53 +1,78 @@
 /**
- * `protoc-gen-t4fast`: a protoc plugin (built with `@bufbuild/protoplugin`) that generates
- * specialized binary decoders for the hot server messages, run by `deno task gen` through
- * `buf generate` (see `buf.gen.yaml`).
+ * `protoc-gen-t4fast`: a protoc plugin (built with `@bufbuild/protoplugin`) that generates a
+ * descriptor-free codec for the T4 envelopes, run by `deno task gen` through `buf generate` (see
+ * `buf.gen.yaml`).
  *
  * The generated decoders produce exactly the objects `fromBinary` of `@bufbuild/protobuf` produces
  * (same `$typeName`, field defaults, plain-object shape, merge semantics for repeated singular
- * message fields, unknown fields kept in `$unknown`), and throw the same error classes with the same
- * messages on bad input, but read the bytes with straight-line code: no tag tuples, no per-field
- * closures, no per-frame typed arrays. `bytes` fields and the bytes of unknown fields are copies,
- * never views into the frame, so that a transport may reuse its read buffer (`transport:
- * "socket"`).
+ * message fields and oneof cases, map entries, unknown fields kept in `$unknown`), and throw the
+ * same error classes with the same messages on bad input, but read the bytes with straight-line
+ * code: no descriptors, no tag tuples, no per-field closures, no per-frame typed arrays. `bytes`
+ * fields and the bytes of unknown fields are copies, never views into the frame, so that a transport
+ * may reuse its read buffer (`transport: "socket"`).
+ *
+ * The generated encoders write exactly the bytes `toBinary(schema, create(schema, init))` writes,
+ * from a message or from the plain object that initialises one, and throw the same errors on
+ * invalid values.
+ *
+ * The generated enum objects are equal to the TypeScript enums of `protoc-gen-es` (names to numbers
+ * and numbers back to names) and typed as them, without loading a file descriptor.
+ *
+ * Loading the generated files loads no `@bufbuild/protobuf` module at run time (type imports only),
+ * so that a client starts without decoding descriptors.
  *
  * Options (in `buf.gen.yaml`):
- * - `envelope=<type name>`: the envelope message whose oneof `payload` is dispatched on (once).
- * - `hot=<type name>` (repeatable): the payload messages to decode with generated code.
+ * - `envelope=<type name>` (repeatable): an envelope message with one oneof `payload`; every message
+ *   reachable from it gets a decoder and an encoder.
+ * - `hot=<type name>` (repeatable): messages that also get an exported `decode<Name>Fast(bytes)`.
+ * - `json=<type name>`: an envelope that also gets `<name>ToJson(message)` (protobuf JSON).
  *
- * Output: `t4/v1/service_t4fast.ts` (a `decode<Name>Fast(bytes)` per hot message, plus
- * `decode<Envelope>Fast(bytes)` and `peek<Envelope>PayloadCase(bytes)`).
+ * Output: `t4/v1/service_t4fast.ts` (per envelope `decode<Envelope>`, `encode<Envelope>`,
+ * `peek<Envelope>PayloadCase`, `<ENVELOPE>_PAYLOAD_CASES`; per hot message `decode<Name>Fast`) and
+ * `t4/v1/enums_t4fast.ts` (every enum of the generated files).
  *
- * The plugin refuses schemas it does not cover (maps, groups, closed enums, oneofs other than the
- * envelope's, wrapper types) rather than generating something that could differ from `fromBinary`.
+ * The plugin refuses schemas it does not cover (proto2 and editions, groups, closed enums, default
+ * values, oneofs of scalars, maps other than string keys to scalar values, wrapper and other
+ * well-known types with a special representation) rather than generating something that could
+ * differ from `@bufbuild/protobuf`.
  *
  * @module
  */
 
-import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import {
+  type DescEnum,
+  type DescField,
+  type DescFile,
+  type DescMessage,
+  ScalarType,
+} from "@bufbuild/protobuf";
 import { createEcmaScriptPlugin, type GeneratedFile, type Schema } from "@bufbuild/protoplugin";
 import { runNodeJs } from "@bufbuild/protoplugin";
 
 /** The plugin's options. */
 interface T4FastOptions {
-  envelope: string;
+  envelopes: string[];
   hot: string[];
+  json: string[];
 }
 
 /** Edition number protobuf-es uses for proto3 files. */
 const _EDITION_PROTO3 = 999;
 /** `FieldPresence.IMPLICIT`. */
 const _IMPLICIT = 2;
+/** The recursion limit of `fromBinary`. */
+const _RECURSION_LIMIT = 100;
 
 function _parseOptions(raw: { key: string; value: string }[]): T4FastOptions {
-  const options: T4FastOptions = { envelope: "", hot: [] };
+  const options: T4FastOptions = { envelopes: [], hot: [], json: [] };
   for (const { key, value } of raw) {
-    if (key === "envelope") options.envelope = value;
+    if (key === "envelope") options.envelopes.push(value);
     else if (key === "hot") options.hot.push(value);
-    else throw new Error(`Cannot accept option '${key}': expected 'envelope' or 'hot'`);
+    else if (key === "json") options.json.push(value);
+    else throw new Error(`Cannot accept option '${key}': expected 'envelope', 'hot' or 'json'`);
   }
-  if (options.envelope === "" || options.hot.length === 0) {
-    throw new Error("Cannot generate as options 'envelope' and 'hot' are required");
+  if (options.envelopes.length === 0) {
+    throw new Error("Cannot generate as option 'envelope' is required");
   }
   return options;
 }
@@ -72,7 +97,12 @@ function* _nestedMessages(messages: readonly DescMessage[]): Generator<DescMessa
   }
 }
 
-/** Hot messages and every message reachable from their fields, in a stable order. */
+function* _nestedEnums(file: DescFile): Generator<DescEnum> {
+  yield* file.enums;
+  for (const m of _nestedMessages(file.messages)) yield* m.nestedEnums;
+}
+
+/** Roots and every message reachable from their fields, in a stable order. */
 function _closure(roots: DescMessage[]): DescMessage[] {
   const seen = new Map<string, DescMessage>();
   const visit = (desc: DescMessage): void => {
@@ -94,37 +124,56 @@ function _closure(roots: DescMessage[]): DescMessage[] {
 
 function _assertSupported(desc: DescMessage): void {
   const refuse = (why: string): never => {
-    throw new Error(`Cannot generate a fast decoder for ${desc.typeName}: ${why}`);
+    throw new Error(`Cannot generate a codec for ${desc.typeName}: ${why}`);
   };
   if (desc.file.edition !== _EDITION_PROTO3) refuse("only proto3 messages are supported");
-  if (desc.oneofs.length > 0) refuse("oneof groups are supported only in the envelope");
+  if (
+    desc.typeName.startsWith("google.protobuf.") && desc.typeName !== "google.protobuf.Timestamp"
+  ) {
+    refuse("well-known types other than Timestamp may have a special representation");
+  }
   for (const field of desc.fields) {
-    if (field.fieldKind === "map") refuse(`map field '${field.name}'`);
     if (
       (field.fieldKind === "message" ||
         (field.fieldKind === "list" && field.listKind === "message")) && field.delimitedEncoding
     ) refuse(`group field '${field.name}'`);
+    if (field.oneof !== undefined && field.fieldKind !== "message") {
+      refuse(`oneof field '${field.name}' is not a message`);
+    }
+    if (field.fieldKind === "map") {
+      if (field.mapKey !== ScalarType.STRING) refuse(`map field '${field.name}' has no string key`);
+      if (field.mapKind === "message") refuse(`map field '${field.name}' has message values`);
+      if (field.mapKind === "scalar" && field.scalar === ScalarType.BYTES) {
+        refuse(`map field '${field.name}' has bytes values`);
+      }
+    }
     if (
-      (field.fieldKind === "enum" || (field.fieldKind === "list" && field.listKind === "enum")) &&
-      !field.enum.open
+      (field.fieldKind === "enum" || (field.fieldKind === "list" && field.listKind === "enum") ||
+        (field.fieldKind === "map" && field.mapKind === "enum")) && !field.enum.open
     ) {
       refuse(`closed enum field '${field.name}'`);
     }
-    if (field.fieldKind === "message") {
-      const t = field.message.typeName;
-      if (
-        t.startsWith("google.protobuf.") && t !== "google.protobuf.Timestamp" &&
-        t !== "google.protobuf.Duration"
-      ) {
-        refuse(`well-known type field '${field.name}' (${t}) may be unwrapped`);
+    if (
+      (field.fieldKind === "scalar" || field.fieldKind === "enum") &&
+      field.getDefaultValue() !== undefined
+    ) {
+      refuse(`default value of field '${field.name}'`);
+    }
+    if (field.fieldKind === "scalar" && field.longAsString) {
+      refuse(`field '${field.name}' has jstype = JS_STRING`);
+    }
+    if (field.fieldKind === "message" && field.message.typeName.startsWith("google.protobuf.")) {
+      if (field.message.typeName !== "google.protobuf.Timestamp") {
+        refuse(
+          `well-known type field '${field.name}' (${field.message.typeName}) may be unwrapped`,
+        );
       }
     }
   }
 }
 
 /** The expression reading one scalar value of the given type from reader `r`. */
-function _scalarRead(type: ScalarType, strictUtf8: boolean, longAsString: boolean): string {
-  const long = (e: string) => (longAsString ? `String(${e})` : e);
+function _scalarRead(type: ScalarType, strictUtf8: boolean): string {
   switch (type) {
     case ScalarType.STRING:
       return strictUtf8 ? "_str(r, _utf8Strict)" : "_str(r, _utf8Lenient)";
@@ -137,19 +186,19 @@ function _scalarRead(type: ScalarType, strictUtf8: boolean, longAsString: boolea
     case ScalarType.SINT32:
       return "_s32(r)";
     case ScalarType.INT64:
-      return long("_i64(r)");
+      return "_i64(r)";
     case ScalarType.UINT64:
-      return long("_u64(r)");
+      return "_u64(r)";
     case ScalarType.SINT64:
-      return long("_s64(r)");
+      return "_s64(r)";
     case ScalarType.FIXED32:
       return "_fixed32(r, false)";
     case ScalarType.SFIXED32:
       return "_fixed32(r, true)";
     case ScalarType.FIXED64:
-      return long("_fixed64(r, false)");
+      return "_fixed64(r, false)";
     case ScalarType.SFIXED64:
-      return long("_fixed64(r, true)");
+      return "_fixed64(r, true)";
     case ScalarType.FLOAT:
       return "_float(r)";
     case ScalarType.DOUBLE:
@@ -160,13 +209,8 @@ function _scalarRead(type: ScalarType, strictUtf8: boolean, longAsString: boolea
 }
 
 /** The zero value `create()` puts into an implicit-presence scalar field. */
-function _zero(field: DescField): string {
-  if (field.fieldKind === "enum") return String(field.enum.values[0]?.number ?? 0);
-  if (field.fieldKind !== "scalar") throw new Error("unreachable");
-  if (field.getDefaultValue() !== undefined) {
-    throw new Error(`Cannot generate a fast decoder for ${field.parent.typeName}: default values`);
-  }
-  switch (field.scalar) {
+function _scalarZero(type: ScalarType): string {
+  switch (type) {
     case ScalarType.STRING:
       return '""';
     case ScalarType.BOOL:
@@ -178,22 +222,33 @@ function _zero(field: DescField): string {
     case ScalarType.SINT64:
     case ScalarType.FIXED64:
     case ScalarType.SFIXED64:
-      return field.longAsString ? '"0"' : "_zero64";
+      return "_ZERO64";
     default:
       return "0";
   }
 }
 
-function _emitMessage(f: GeneratedFile, desc: DescMessage): void {
+function _zero(field: DescField): string {
+  if (field.fieldKind === "enum") return String(field.enum.values[0]?.number ?? 0);
+  if (field.fieldKind !== "scalar") throw new Error("unreachable");
+  return _scalarZero(field.scalar);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+function _emitReader(f: GeneratedFile, desc: DescMessage): void {
   const shape = f.importShape(desc);
   const fn = _fnName(desc);
   // Factory: the object create(schema) returns for a proto3 message, in member order.
   const init: string[] = [`$typeName: ${JSON.stringify(desc.typeName)}`];
-  for (const field of desc.fields) {
-    const name = JSON.stringify(field.localName);
-    if (field.fieldKind === "list") init.push(`${name}: []`);
-    else if (field.fieldKind === "message") continue; // absent until set
-    else if (field.presence === _IMPLICIT) init.push(`${name}: ${_zero(field)}`);
+  for (const member of desc.members) {
+    const name = JSON.stringify(member.localName);
+    if (member.kind === "oneof") init.push(`${name}: { case: undefined }`);
+    else if (member.fieldKind === "list") init.push(`${name}: []`);
+    else if (member.fieldKind === "map") init.push(`${name}: {}`);
+    else if (member.fieldKind === "message") continue; // absent until set
+    else if (member.presence === _IMPLICIT) init.push(`${name}: ${_zero(member)}`);
   }
   f.print("function _new_", fn, "(): ", shape, " {");
   f.print("  return { ", init.join(", "), " } as ", shape, ";");
@@ -208,6 +263,13 @@ function _emitMessage(f: GeneratedFile, desc: DescMessage): void {
     shape,
     " {",
   );
+  f.print(
+    "  if (depth > ",
+    _RECURSION_LIMIT,
+    ") _tooDeep(",
+    JSON.stringify(`message ${desc.typeName}`),
+    ");",
+  );
   f.print("  const end = r.pos + length;");
   f.print("  let unknown: _Unknown[] | undefined;");
   f.print("  while (r.pos < end) {");
@@ -218,13 +280,7 @@ function _emitMessage(f: GeneratedFile, desc: DescMessage): void {
     f.print("      case ", field.number, ": {");
     switch (field.fieldKind) {
       case "scalar":
-        f.print(
-          "        m.",
-          name,
-          " = ",
-          _scalarRead(field.scalar, field.utf8Validation, field.longAsString),
-          ";",
-        );
+        f.print("        m.", name, " = ", _scalarRead(field.scalar, field.utf8Validation), ";");
         break;
       case "enum":
         f.print("        m.", name, " = _u32(r) | 0;");
@@ -232,16 +288,32 @@ function _emitMessage(f: GeneratedFile, desc: DescMessage): void {
       case "message": {
         const child = _fnName(field.message);
         f.print("        const length = _u32(r);");
-        f.print("        const prev = m.", name, ";");
-        f.print(
-          "        m.",
-          name,
-          " = _read_",
-          child,
-          "(r, length, prev === undefined ? _new_",
-          child,
-          "() : prev, depth + 1);",
-        );
+        if (field.oneof !== undefined) {
+          const oneof = field.oneof.localName;
+          const caseName = JSON.stringify(name);
+          f.print("        const p = m.", oneof, ";");
+          f.print(
+            "        const value = _read_",
+            child,
+            "(r, length, p.case === ",
+            caseName,
+            " ? p.value : _new_",
+            child,
+            "(), depth + 1);",
+          );
+          f.print("        m.", oneof, " = { case: ", caseName, ", value };");
+        } else {
+          f.print("        const prev = m.", name, ";");
+          f.print(
+            "        m.",
+            name,
+            " = _read_",
+            child,
+            "(r, length, prev === undefined ? _new_",
+            child,
+            "() : prev, depth + 1);",
+          );
+        }
         break;
       }
       case "list":
@@ -259,16 +331,11 @@ function _emitMessage(f: GeneratedFile, desc: DescMessage): void {
           );
         } else {
           const scalar = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
-          const read = _scalarRead(
-            scalar,
-            field.utf8Validation,
-            field.listKind === "scalar" && field.longAsString,
-          );
-          const items = `m.${name}`;
+          const read = _scalarRead(scalar, field.utf8Validation);
           if (scalar === ScalarType.STRING || scalar === ScalarType.BYTES) {
-            f.print("        ", items, ".push(", read, ");");
+            f.print("        m.", name, ".push(", read, ");");
           } else {
-            f.print("        const items = ", items, ";");
+            f.print("        const items = m.", name, ";");
             f.print("        if ((tag & 7) === 2) {");
             f.print("          const stop = _u32(r) + r.pos;");
             f.print("          while (r.pos < stop) items.push(", read, ");");
@@ -278,8 +345,35 @@ function _emitMessage(f: GeneratedFile, desc: DescMessage): void {
           }
         }
         break;
-      case "map":
-        throw new Error("unreachable: maps are refused");
+      case "map": {
+        const value = field.mapKind === "enum"
+          ? "(_u32(r) | 0)"
+          : _scalarRead(field.scalar as ScalarType, field.utf8Validation);
+        const zero = field.mapKind === "enum"
+          ? String(field.enum.values[0]?.number ?? 0)
+          : _scalarZero(field.scalar as ScalarType);
+        f.print("        const stop = _u32(r) + r.pos;");
+        f.print("        let key: string | undefined;");
+        f.print("        let value: _Any;");
+        f.print("        while (r.pos < stop) {");
+        f.print("          const entryTag = _tag(r);");
+        f.print("          switch (entryTag >>> 3) {");
+        f.print(
+          "            case 1: key = ",
+          _scalarRead(ScalarType.STRING, field.utf8Validation),
+          "; break;",
+        );
+        f.print("            case 2: value = ", value, "; break;");
+        f.print(
+          "            default: _skip(r, entryTag & 7, entryTag >>> 3, ",
+          _RECURSION_LIMIT,
+          " - depth);",
+        );
+        f.print("          }");
+        f.print("        }");
+        f.print("        _setOwn(m.", name, ', key ?? "", value ?? ', zero, ");");
+        break;
+      }
     }
     f.print("        break;");
     f.print("      }");
@@ -307,117 +401,115 @@ function _emitHotEntry(f: GeneratedFile, desc: DescMessage): void {
         "@throws {Error} When the bytes are not a valid encoding.",
     ),
   );
-  f.print(
-    f.export("function", `decode${desc.name}Fast`),
-    "(bytes: Uint8Array): ",
-    shape,
-    " {",
-  );
+  f.print(f.export("function", `decode${desc.name}Fast`), "(bytes: Uint8Array): ", shape, " {");
   f.print("  const r = _open(bytes);");
   f.print("  try {");
   f.print("    return _read_", fn, "(r, bytes.length, _new_", fn, "(), 1);");
   f.print("  } finally {");
-  f.print("    r.buf = _EMPTY;");
+  f.print("    _close(r);");
   f.print("  }");
   f.print("}");
   f.print();
 }
 
-function _emitEnvelope(f: GeneratedFile, envelope: DescMessage, hot: Set<string>): void {
-  const shape = f.importShape(envelope);
+function _payloadOneof(envelope: DescMessage) {
   const oneof = envelope.oneofs.find((o) => o.localName === "payload");
   if (
     oneof === undefined || envelope.oneofs.length !== 1 ||
     envelope.fields.length !== oneof.fields.length
   ) {
     throw new Error(
-      `Cannot generate an envelope decoder for ${envelope.typeName}: it must hold exactly one oneof 'payload'`,
+      `Cannot generate an envelope codec for ${envelope.typeName}: it must hold exactly one oneof 'payload'`,
     );
   }
-  const cases = oneof.fields.filter((field) =>
-    field.fieldKind === "message" && hot.has(field.message.typeName)
-  );
-  const fastCases = cases.map((field) => JSON.stringify(field.localName)).join(", ");
+  return oneof;
+}
+
+function _screaming(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+function _emitEnvelope(f: GeneratedFile, envelope: DescMessage): void {
+  const shape = f.importShape(envelope);
+  const schemaType = f.importSchema(envelope, true);
+  const fn = _fnName(envelope);
+  const oneof = _payloadOneof(envelope);
   f.print(
     f.jsDoc(
-      `The \`payload\` cases of \`${envelope.typeName}\` that {@linkcode decode${envelope.name}Fast} decodes\n` +
-        "with generated code.",
+      `The \`payload\` cases of \`${envelope.typeName}\` in field number order: the local name (as in\n` +
+        "`payload.case`) and the name in the schema.",
     ),
   );
   f.print(
-    f.export(
-      "const",
-      `FAST_${envelope.name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}_CASES`,
-    ),
-    `: ReadonlySet<string> = new Set([${fastCases}]);`,
+    f.export("const", `${_screaming(envelope.name)}_PAYLOAD_CASES`),
+    ": readonly { readonly local: NonNullable<",
+    shape,
+    '["payload"]["case"]>; readonly name: string }[] = [',
   );
+  for (const field of oneof.fields) {
+    f.print(
+      "  { local: ",
+      JSON.stringify(field.localName),
+      ", name: ",
+      JSON.stringify(field.name),
+      " },",
+    );
+  }
+  f.print("];");
   f.print();
   f.print(
     f.jsDoc(
-      `Decodes a \`${envelope.typeName}\` whose payload is one of the hot cases exactly as\n` +
-        "`fromBinary` (with `readUnknownFields: true`) does, reading the payload with generated code.\n\n" +
+      `Decodes a \`${envelope.typeName}\` exactly as \`fromBinary\` (with \`readUnknownFields: true\`)\n` +
+        "does, and throws the same errors on bad input.\n\n" +
         "@param bytes The encoded envelope.\n" +
-        "@returns The message, or `undefined` when the envelope holds another case: decode it with\n" +
-        "`fromBinary` then.\n" +
+        "@returns The message.\n" +
         "@throws {RangeError} When the bytes end in the middle of a field.\n" +
         "@throws {Error} When the bytes are not a valid encoding.",
     ),
   );
-  f.print(
-    f.export("function", `decode${envelope.name}Fast`),
-    "(bytes: Uint8Array): ",
-    shape,
-    " | undefined {",
-  );
+  f.print(f.export("function", `decode${envelope.name}`), "(bytes: Uint8Array): ", shape, " {");
   f.print("  const r = _open(bytes);");
   f.print("  try {");
-  f.print(
-    "    const m = { $typeName: ",
-    JSON.stringify(envelope.typeName),
-    ", payload: { case: undefined } } as ",
-    shape,
-    ";",
-  );
-  f.print("    const end = bytes.length;");
-  f.print("    let unknown: _Unknown[] | undefined;");
-  f.print("    while (r.pos < end) {");
-  f.print("      const tag = _tag(r);");
-  f.print("      switch (tag >>> 3) {");
-  for (const field of cases) {
-    if (field.fieldKind !== "message") continue;
-    const child = _fnName(field.message);
-    const name = JSON.stringify(field.localName);
-    f.print("        case ", field.number, ": {");
-    f.print("          const p = m.payload;");
-    f.print("          const length = _u32(r);");
-    f.print(
-      "          const value = _read_",
-      child,
-      "(r, length, p.case === ",
-      name,
-      " ? p.value : _new_",
-      child,
-      "(), 2);",
-    );
-    f.print("          m.payload = { case: ", name, ", value };");
-    f.print("          break;");
-    f.print("        }");
-  }
-  const others = oneof.fields.filter((field) => !cases.includes(field)).map((field) =>
-    field.number
-  );
-  if (others.length > 0) {
-    f.print("        ", others.map((n) => `case ${n}:`).join(" "));
-    f.print("          return undefined;");
-  }
-  f.print("        default:");
-  f.print("          unknown = _unknown(r, tag, 1, unknown ?? []);");
-  f.print("      }");
-  f.print("    }");
-  f.print("    if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;");
-  f.print("    return m;");
+  f.print("    return _read_", fn, "(r, bytes.length, _new_", fn, "(), 1);");
   f.print("  } finally {");
-  f.print("    r.buf = _EMPTY;");
+  f.print("    _close(r);");
+  f.print("  }");
+  f.print("}");
+  f.print();
+  const initShape = f.import("MessageInitShape", "@bufbuild/protobuf", true);
+  const first = [...envelope.fields].sort((a, b) => a.number - b.number)[0]!;
+  f.print(
+    f.jsDoc(
+      `Encodes a \`${envelope.typeName}\`, or the plain object that initialises one, into exactly the\n` +
+        `bytes \`toBinary(${envelope.name}Schema, create(${envelope.name}Schema, message))\` writes, and throws\n` +
+        "the same errors on invalid values.\n\n" +
+        "@param message The message, or a plain object that initialises one.\n" +
+        "@returns The encoded message.\n" +
+        "@throws {Error} When a field holds a value its type cannot encode.",
+    ),
+  );
+  f.print(
+    f.export("function", `encode${envelope.name}`),
+    "(message: ",
+    initShape,
+    "<typeof ",
+    schemaType,
+    ">): Uint8Array {",
+  );
+  f.print("  const m = message as _Any;");
+  f.print(
+    '  if ("$typeName" in m && m.$typeName !== ',
+    JSON.stringify(envelope.typeName),
+    ") _foreign(",
+    JSON.stringify(`field ${first.parent.typeName}.${first.name}`),
+    ", m.$typeName);",
+  );
+  f.print("  const w = _openWriter();");
+  f.print("  try {");
+  f.print("    _write_", fn, "(w, m);");
+  f.print("    return w.buf.slice(0, w.pos);");
+  f.print("  } finally {");
+  f.print("    _closeWriter(w);");
   f.print("  }");
   f.print("}");
   f.print();
@@ -453,7 +545,7 @@ function _emitEnvelope(f: GeneratedFile, envelope: DescMessage, hot: Set<string>
       "; break;",
     );
   }
-  f.print("        default: _skip(r, tag & 7, tag >>> 3, 99); continue;");
+  f.print("        default: _skip(r, tag & 7, tag >>> 3, ", _RECURSION_LIMIT - 1, "); continue;");
   f.print("      }");
   f.print(
     "      // Payload fields are read as length-delimited whatever their wire type, like fromBinary.",
@@ -464,14 +556,440 @@ function _emitEnvelope(f: GeneratedFile, envelope: DescMessage, hot: Set<string>
   f.print("    }");
   f.print("    return found;");
   f.print("  } finally {");
-  f.print("    r.buf = _EMPTY;");
+  f.print("    _close(r);");
   f.print("  }");
   f.print("}");
   f.print();
 }
 
-/** Low-level reading, mirroring `BinaryReader` of `@bufbuild/protobuf` error for error. */
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/** Bytes of the varint tag of a field. */
+function _tagBytes(no: number, wireType: number): number[] {
+  let v = ((no << 3) | wireType) >>> 0;
+  const out: number[] = [];
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return out;
+}
+
+function _wireType(type: ScalarType): number {
+  switch (type) {
+    case ScalarType.BYTES:
+    case ScalarType.STRING:
+      return 2;
+    case ScalarType.DOUBLE:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return 1;
+    case ScalarType.FIXED32:
+    case ScalarType.SFIXED32:
+    case ScalarType.FLOAT:
+      return 5;
+    default:
+      return 0;
+  }
+}
+
+function _tagCall(no: number, wireType: number): string {
+  const bytes = _tagBytes(no, wireType);
+  return `_raw${bytes.length}(w, ${
+    bytes.map((b) => "0x" + b.toString(16).padStart(2, "0")).join(", ")
+  })`;
+}
+
+/** The statement writing one scalar value `v` (no tag). */
+function _scalarWrite(type: ScalarType, v: string, label: string): string {
+  const l = JSON.stringify(label);
+  switch (type) {
+    case ScalarType.STRING:
+      return `_wString(w, ${v});`;
+    case ScalarType.BOOL:
+      return `_raw1(w, ${v} ? 1 : 0);`;
+    case ScalarType.INT32:
+      return `_wInt32(w, ${v}, ${l});`;
+    case ScalarType.UINT32:
+      return `_wUint32(w, ${v}, ${l});`;
+    case ScalarType.SINT32:
+      return `_wSint32(w, ${v}, ${l});`;
+    case ScalarType.FIXED32:
+      return `_wFixed32(w, ${v}, false, ${l});`;
+    case ScalarType.SFIXED32:
+      return `_wFixed32(w, ${v}, true, ${l});`;
+    case ScalarType.FLOAT:
+      return `_wFloat(w, ${v}, ${l});`;
+    case ScalarType.DOUBLE:
+      return `_wDouble(w, ${v}, ${l});`;
+    case ScalarType.INT64:
+      return `_wVarint64(w, _enc64(${v}, true, ${l}));`;
+    case ScalarType.UINT64:
+      return `_wVarint64(w, _enc64(${v}, false, ${l}));`;
+    case ScalarType.SINT64:
+      return `_wSint64(w, _enc64(${v}, true, ${l}));`;
+    case ScalarType.FIXED64:
+      return `_wFixed64(w, _enc64(${v}, false, ${l}));`;
+    case ScalarType.SFIXED64:
+      return `_wFixed64(w, _enc64(${v}, true, ${l}));`;
+    case ScalarType.BYTES:
+      return `_wBytes(w, ${v});`;
+  }
+}
+
+/** The condition under which `toBinary` writes an implicit-presence scalar `v` (not null). */
+function _nonZero(type: ScalarType, v: string): string {
+  switch (type) {
+    case ScalarType.BOOL:
+      return `${v} !== false`;
+    case ScalarType.STRING:
+      return `${v} !== ""`;
+    case ScalarType.BYTES:
+      return `(!(${v} instanceof Uint8Array) || ${v}.byteLength > 0)`;
+    case ScalarType.DOUBLE:
+    case ScalarType.FLOAT:
+      return `!Object.is(${v}, 0)`;
+    default:
+      return `${v} != 0`;
+  }
+}
+
+function _emitWriter(f: GeneratedFile, desc: DescMessage): void {
+  const fn = _fnName(desc);
+  f.print("function _write_", fn, "(w: _Writer, m: _Any): void {");
+  f.print("  if (m === undefined) return; // toBinary writes an empty message");
+  f.print("  const typeName = m.$typeName;");
+  f.print("  let v: _Any;");
+  const oneofVars = new Map<string, string>();
+  for (const oneof of desc.oneofs) {
+    const o = `o_${oneof.localName}`;
+    oneofVars.set(oneof.localName, o);
+    f.print("  const ", o, " = m.", oneof.localName, ";");
+    f.print("  const c_", oneof.localName, " = ", o, " == null ? undefined : ", o, ".case;");
+  }
+  const sorted = [...desc.fields].sort((a, b) => a.number - b.number);
+  for (const field of sorted) {
+    const label = `${desc.typeName}.${field.name}`;
+    const name = field.localName;
+    switch (field.fieldKind) {
+      case "scalar":
+      case "enum": {
+        const type = field.fieldKind === "enum" ? ScalarType.INT32 : field.scalar;
+        const tag = _tagCall(field.number, _wireType(type));
+        const bytes = type === ScalarType.BYTES;
+        f.print("  v = m.", name, ";");
+        if (bytes) f.print("  if (Array.isArray(v)) v = new Uint8Array(v);");
+        let cond = "v != null";
+        if (field.presence === _IMPLICIT) {
+          cond += field.fieldKind === "enum"
+            ? ` && v !== ${field.enum.values[0]?.number ?? 0}`
+            : ` && ${_nonZero(type, "v")}`;
+        }
+        f.print("  if (", cond, ") {");
+        f.print("    ", tag, ";");
+        f.print("    ", _scalarWrite(type, "v", label));
+        f.print("  }");
+        break;
+      }
+      case "message": {
+        const child = _fnName(field.message);
+        const tag = _tagCall(field.number, 2);
+        if (field.oneof !== undefined) {
+          f.print("  if (c_", field.oneof.localName, " === ", JSON.stringify(name), ") {");
+          f.print("    ", tag, ";");
+          f.print("    const at = _fork(w);");
+          f.print("    _write_", child, "(w, ", oneofVars.get(field.oneof.localName)!, ".value);");
+          f.print("    _join(w, at);");
+          f.print("  }");
+        } else {
+          f.print("  v = m.", name, ";");
+          f.print("  if (v != null) {");
+          f.print("    ", tag, ";");
+          f.print("    const at = _fork(w);");
+          f.print("    _write_", child, "(w, v);");
+          f.print("    _join(w, at);");
+          f.print("  }");
+        }
+        break;
+      }
+      case "list": {
+        f.print("  v = m.", name, ";");
+        f.print("  if (v != null) {");
+        if (field.listKind === "message") {
+          const child = _fnName(field.message);
+          const tag = _tagCall(field.number, 2);
+          f.print("    for (let i = 0; i < v.length; i++) {");
+          f.print("      ", tag, ";");
+          f.print("      const at = _fork(w);");
+          f.print("      _write_", child, "(w, v[i]);");
+          f.print("      _join(w, at);");
+          f.print("    }");
+        } else {
+          const type = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
+          const item = type === ScalarType.BYTES ? "_u8(v[i])" : "v[i]";
+          if (field.packed) {
+            f.print("    if (v.length > 0) {");
+            f.print("      ", _tagCall(field.number, 2), ";");
+            f.print("      const at = _fork(w);");
+            f.print("      for (let i = 0; i < v.length; i++) ", _scalarWrite(type, item, label));
+            f.print("      _join(w, at);");
+            f.print("    }");
+          } else {
+            f.print("    for (let i = 0; i < v.length; i++) {");
+            f.print("      ", _tagCall(field.number, _wireType(type)), ";");
+            f.print("      ", _scalarWrite(type, item, label));
+            f.print("    }");
+          }
+        }
+        f.print("  }");
+        break;
+      }
+      case "map": {
+        const type = field.mapKind === "enum" ? ScalarType.INT32 : field.scalar as ScalarType;
+        f.print("  v = m.", name, ";");
+        f.print("  if (v != null) {");
+        f.print("    const keys = Object.keys(v);");
+        f.print("    for (let i = 0; i < keys.length; i++) {");
+        f.print("      const key = keys[i] as string;");
+        f.print("      ", _tagCall(field.number, 2), ";");
+        f.print("      const at = _fork(w);");
+        f.print("      ", _tagCall(1, 2), ";");
+        f.print("      ", _scalarWrite(ScalarType.STRING, "key", label));
+        f.print("      ", _tagCall(2, _wireType(type)), ";");
+        f.print("      ", _scalarWrite(type, "v[key]", label));
+        f.print("      _join(w, at);");
+        f.print("    }");
+        f.print("  }");
+        break;
+      }
+    }
+  }
+  f.print("  if (typeName === ", JSON.stringify(desc.typeName), ") {");
+  f.print("    const unknown = m.$unknown as _Unknown[] | undefined;");
+  f.print("    if (unknown !== undefined) _wUnknown(w, unknown);");
+  f.print("  }");
+  f.print("}");
+  f.print();
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+function _jsonScalar(type: ScalarType, v: string): string {
+  switch (type) {
+    case ScalarType.INT64:
+    case ScalarType.UINT64:
+    case ScalarType.SINT64:
+    case ScalarType.FIXED64:
+    case ScalarType.SFIXED64:
+      return `String(${v})`;
+    case ScalarType.FLOAT:
+    case ScalarType.DOUBLE:
+      return `_jsonNumber(${v})`;
+    case ScalarType.BYTES:
+      return `_base64(${v})`;
+    default:
+      return v;
+  }
+}
+
+function _emitJson(f: GeneratedFile, desc: DescMessage, enumNames: Map<string, string>): void {
+  const fn = _fnName(desc);
+  f.print("function _json_", fn, "(m: _Any): _Any {");
+  if (desc.typeName === "google.protobuf.Timestamp") {
+    f.print("  return _timestampJson(m);");
+    f.print("}");
+    f.print();
+    return;
+  }
+  f.print("  const json: Record<string, unknown> = {};");
+  f.print("  let v: _Any;");
+  const sorted = [...desc.fields].sort((a, b) => a.number - b.number);
+  const key = (field: DescField) => `json[${JSON.stringify(field.jsonName)}]`;
+  for (const field of sorted) {
+    const name = field.localName;
+    switch (field.fieldKind) {
+      case "scalar":
+      case "enum": {
+        f.print("  v = m.", name, ";");
+        let cond = "v !== undefined";
+        if (field.presence === _IMPLICIT) {
+          cond += field.fieldKind === "enum"
+            ? ` && v !== ${field.enum.values[0]?.number ?? 0}`
+            : ` && ${_nonZero(field.scalar, "v")}`;
+        }
+        const value = field.fieldKind === "enum"
+          ? `_enumJson(${enumNames.get(field.enum.typeName)!}, v)`
+          : _jsonScalar(field.scalar, "v");
+        f.print("  if (", cond, ") ", key(field), " = ", value, ";");
+        break;
+      }
+      case "message": {
+        const child = _fnName(field.message);
+        if (field.oneof !== undefined) {
+          f.print("  v = m.", field.oneof.localName, ";");
+          f.print(
+            "  if (v.case === ",
+            JSON.stringify(name),
+            ") ",
+            key(field),
+            " = _json_",
+            child,
+            "(v.value);",
+          );
+        } else {
+          f.print("  v = m.", name, ";");
+          f.print("  if (v !== undefined) ", key(field), " = _json_", child, "(v);");
+        }
+        break;
+      }
+      case "list": {
+        f.print("  v = m.", name, ";");
+        const item = field.listKind === "message"
+          ? `_json_${_fnName(field.message)}(x)`
+          : field.listKind === "enum"
+          ? `_enumJson(${enumNames.get(field.enum.typeName)!}, x)`
+          : _jsonScalar(field.scalar, "x");
+        f.print("  if (v.length > 0) ", key(field), " = v.map((x: _Any) => ", item, ");");
+        break;
+      }
+      case "map": {
+        const item = field.mapKind === "enum"
+          ? `_enumJson(${enumNames.get(field.enum.typeName)!}, x)`
+          : field.mapKind === "scalar"
+          ? _jsonScalar(field.scalar, "x")
+          : "x";
+        f.print("  v = m.", name, ";");
+        f.print("  if (Object.keys(v).length > 0) {");
+        f.print("    const out: Record<string, unknown> = {};");
+        f.print(
+          "    for (const [k, x] of Object.entries(v as Record<string, _Any>)) _setOwn(out, k, ",
+          item,
+          ");",
+        );
+        f.print("    ", key(field), " = out;");
+        f.print("  }");
+        break;
+      }
+    }
+  }
+  f.print("  return json;");
+  f.print("}");
+  f.print();
+}
+
+function _emitJsonEntry(f: GeneratedFile, envelope: DescMessage): void {
+  const shape = f.importShape(envelope);
+  const name = envelope.name.charAt(0).toLowerCase() + envelope.name.slice(1);
+  f.print(
+    f.jsDoc(
+      `The protobuf JSON of a \`${envelope.typeName}\`, as \`toJson\` of \`@bufbuild/protobuf\` writes it with\n` +
+        "the default options (JSON names, no default values, enums by name, 64-bit integers as\n" +
+        "strings).\n\n" +
+        "@param message The message.\n" +
+        "@returns The JSON value.",
+    ),
+  );
+  f.print(
+    f.export("function", `${name}ToJson`),
+    "(message: ",
+    shape,
+    "): Record<string, unknown> {",
+  );
+  f.print("  return _json_", _fnName(envelope), "(message);");
+  f.print("}");
+  f.print();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enums
+
+/** The import path of the `protoc-gen-es` output of `file`, relative to the generated file `from`. */
+function _relativeImport(from: string, file: DescFile): string {
+  const target = (file.name + "_pb.ts").split("/");
+  const base = from.split("/").slice(0, -1);
+  let common = 0;
+  while (common < base.length && common < target.length - 1 && base[common] === target[common]) {
+    common++;
+  }
+  const up = base.length - common;
+  const rest = target.slice(common).join("/");
+  return (up === 0 ? "./" : "../".repeat(up)) + rest;
+}
+
+function _emitEnums(schema: Schema<T4FastOptions>, name: string, envelopeFile: DescFile): void {
+  const f = schema.generateFile(name);
+  f.preamble(envelopeFile);
+  f.print(
+    "// Descriptor-free enum objects, equal to the enums of protoc-gen-es and typed as them.",
+  );
+  f.print();
+  const files = schema.files.filter((file) => !file.name.startsWith("google/"));
+  const namespaces = new Map<DescFile, string>();
+  const seen = new Set<string>();
+  for (const file of files) {
+    const enums = [..._nestedEnums(file)];
+    if (enums.length === 0) continue;
+    const ns = "_" + file.name.replace(/\.proto$/, "").replace(/[^A-Za-z0-9]/g, "_");
+    namespaces.set(file, ns);
+    f.print("import type * as ", ns, ' from "', _relativeImport(name, file), '";');
+  }
+  f.print();
+  for (const file of files) {
+    const ns = namespaces.get(file);
+    if (ns === undefined) continue;
+    for (const desc of _nestedEnums(file)) {
+      // protoc-gen-es names a nested enum after its parents: `Parent_Child`.
+      const path = desc.typeName.slice(file.proto.package.length + 1).replace(/\./g, "_");
+      const local = path;
+      if (seen.has(local)) {
+        throw new Error(`Cannot generate enum objects: two enums are named '${local}'`);
+      }
+      seen.add(local);
+      const entries: string[] = [];
+      for (const value of desc.values) {
+        entries.push(`${JSON.stringify(value.localName)}: ${value.number}`);
+        entries.push(`${JSON.stringify(String(value.number))}: ${JSON.stringify(value.localName)}`);
+      }
+      f.print(
+        f.jsDoc(
+          `The values of \`${desc.typeName}\`, equal to the \`${path}\` enum of \`${
+            file.name.replace(/\.proto$/, "_pb.ts")
+          }\`\n` +
+            "(names to numbers and numbers back to names), without its file descriptor.",
+        ),
+      );
+      f.print(
+        f.export("const", local),
+        ": typeof ",
+        ns,
+        ".",
+        path,
+        " = /*@__PURE__*/ Object.freeze({ ",
+        entries.join(", "),
+        " }) as unknown as typeof ",
+        ns,
+        ".",
+        path,
+        ";",
+      );
+      f.print("/** A value of `", desc.typeName, "`. */");
+      f.print("export type ", local, " = ", ns, ".", path, ";");
+      f.print();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime
+
+/** Low-level reading and writing, mirroring `BinaryReader`/`BinaryWriter` error for error. */
 const _RUNTIME = `
+// deno-lint-ignore no-explicit-any
+type _Any = any;
+
 /** Cursor over the frame being decoded; one instance, reset per call, never retained. */
 class _Reader {
   buf: Uint8Array = _EMPTY;
@@ -487,9 +1005,8 @@ const _utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const _utf8Lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 const _scratch = new DataView(new ArrayBuffer(8));
 const _scratchBytes = new Uint8Array(_scratch.buffer);
-const _zero64 = _int64.zero;
+const _ZERO64 = BigInt(0);
 const _codes: number[][] = Array.from({ length: 33 }, (_, n) => new Array<number>(n).fill(0));
-const _bigint = _int64.supported;
 
 function _open(bytes: Uint8Array): _Reader {
   const r = _r;
@@ -499,8 +1016,24 @@ function _open(bytes: Uint8Array): _Reader {
   return r;
 }
 
+function _close(r: _Reader): void {
+  r.buf = _EMPTY;
+}
+
 function _eof(): never {
   throw new RangeError("premature EOF");
+}
+
+function _tooDeep(what: string): never {
+  throw new Error("cannot decode " + what + " from binary: maximum recursion depth of 100 reached");
+}
+
+function _setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    record[key] = value;
+  }
 }
 
 function _u32(r: _Reader): number {
@@ -599,16 +1132,22 @@ function _varint64(r: _Reader): void {
   throw new Error("invalid varint");
 }
 
+function _dec64(lo: number, hi: number, signed: boolean): bigint {
+  _scratch.setInt32(0, lo, true);
+  _scratch.setInt32(4, hi, true);
+  return signed ? _scratch.getBigInt64(0, true) : _scratch.getBigUint64(0, true);
+}
+
 function _i64(r: _Reader): bigint {
   _varint64(r);
-  if (_bigint && r.hi === 0 && r.lo >= 0) return BigInt(r.lo);
-  return _int64.dec(r.lo, r.hi) as bigint;
+  if (r.hi === 0 && r.lo >= 0) return BigInt(r.lo);
+  return _dec64(r.lo, r.hi, true);
 }
 
 function _u64(r: _Reader): bigint {
   _varint64(r);
-  if (_bigint && r.hi === 0 && r.lo >= 0) return BigInt(r.lo);
-  return _int64.uDec(r.lo, r.hi) as bigint;
+  if (r.hi === 0 && r.lo >= 0) return BigInt(r.lo);
+  return _dec64(r.lo, r.hi, false);
 }
 
 function _s64(r: _Reader): bigint {
@@ -616,7 +1155,7 @@ function _s64(r: _Reader): bigint {
   const s = -(r.lo & 1);
   const lo = ((r.lo >>> 1) | ((r.hi & 1) << 31)) ^ s;
   const hi = (r.hi >>> 1) ^ s;
-  return _int64.dec(lo, hi) as bigint;
+  return _dec64(lo, hi, true);
 }
 
 function _s32(r: _Reader): number {
@@ -638,7 +1177,8 @@ function _fixed(r: _Reader, size: number): void {
   const pos = r.pos;
   if (pos + size > r.len) {
     r.pos = pos + size;
-    throw new RangeError("Offset is outside the bounds of the DataView");
+    // The engine's own error, as BinaryReader reads past the end of its DataView.
+    new DataView(_EMPTY.buffer).getUint32(0, true);
   }
   for (let i = 0; i < size; i++) _scratchBytes[i] = r.buf[pos + i] as number;
   r.pos = pos + size;
@@ -651,9 +1191,7 @@ function _fixed32(r: _Reader, signed: boolean): number {
 
 function _fixed64(r: _Reader, signed: boolean): bigint {
   _fixed(r, 8);
-  const lo = _scratch.getInt32(0, true);
-  const hi = _scratch.getInt32(4, true);
-  return (signed ? _int64.dec(lo, hi) : _int64.uDec(lo, hi)) as bigint;
+  return signed ? _scratch.getBigInt64(0, true) : _scratch.getBigUint64(0, true);
 }
 
 function _float(r: _Reader): number {
@@ -741,29 +1279,433 @@ function _unknown(r: _Reader, tag: number, depth: number, into: _Unknown[]): _Un
   into.push({ no, wireType, data: r.buf.slice(start, r.pos) });
   return into;
 }
+
+/** Growable output buffer; one instance reused across calls (another one if re-entered). */
+class _Writer {
+  buf = new Uint8Array(256);
+  view = new DataView(this.buf.buffer);
+  pos = 0;
+  busy = false;
+}
+
+const _writer = new _Writer();
+const _utf8Encoder = new TextEncoder();
+const _INT64_MIN = -(BigInt(1) << BigInt(63));
+const _INT64_MAX = (BigInt(1) << BigInt(63)) - BigInt(1);
+const _UINT64_MAX = (BigInt(1) << BigInt(64)) - BigInt(1);
+let _lo = 0;
+let _hi = 0;
+
+function _openWriter(): _Writer {
+  const w = _writer.busy ? new _Writer() : _writer;
+  w.busy = true;
+  w.pos = 0;
+  return w;
+}
+
+function _closeWriter(w: _Writer): void {
+  w.busy = false;
+  if (w.buf.length > 65536) {
+    w.buf = new Uint8Array(256);
+    w.view = new DataView(w.buf.buffer);
+  }
+}
+
+function _grow(w: _Writer, size: number): void {
+  const required = w.pos + size;
+  if (required > w.buf.length) {
+    let len = w.buf.length * 2;
+    while (len < required) len *= 2;
+    const buf = new Uint8Array(len);
+    buf.set(w.buf.subarray(0, w.pos));
+    w.buf = buf;
+    w.view = new DataView(buf.buffer);
+  }
+}
+
+/** The error class \`toBinary\` throws for a message of another type. */
+class FieldError extends Error {
+  override name = "ForeignFieldError";
+}
+
+function _foreign(field: string, typeName: unknown): never {
+  throw new FieldError("cannot use " + field + " with message " + typeName);
+}
+
+function _fail(label: string, error: unknown): never {
+  if (error instanceof Error) {
+    throw new Error("cannot encode field " + label + " to binary: " + error.message);
+  }
+  throw error;
+}
+
+function _raw1(w: _Writer, a: number): void {
+  _grow(w, 1);
+  w.buf[w.pos++] = a;
+}
+
+function _raw2(w: _Writer, a: number, b: number): void {
+  _grow(w, 2);
+  w.buf[w.pos++] = a;
+  w.buf[w.pos++] = b;
+}
+
+function _raw3(w: _Writer, a: number, b: number, c: number): void {
+  _grow(w, 3);
+  w.buf[w.pos++] = a;
+  w.buf[w.pos++] = b;
+  w.buf[w.pos++] = c;
+}
+
+function _varint32Size(value: number): number {
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  return 5;
+}
+
+function _varint32(w: _Writer, value: number): void {
+  _grow(w, 5);
+  const buf = w.buf;
+  while (value > 0x7f) {
+    buf[w.pos++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  buf[w.pos++] = value;
+}
+
+function _fork(w: _Writer): number {
+  const at = w.pos;
+  _grow(w, 1);
+  w.buf[w.pos++] = 0;
+  return at;
+}
+
+function _join(w: _Writer, at: number): void {
+  const len = w.pos - at - 1;
+  const size = _varint32Size(len);
+  if (size > 1) {
+    _grow(w, size - 1);
+    w.buf.copyWithin(at + size, at + 1, w.pos);
+  }
+  w.pos = at;
+  _varint32(w, len);
+  w.pos += len;
+}
+
+function _checkInt32(arg: unknown): number {
+  let n: unknown = arg;
+  if (typeof n == "string") n = Number(n);
+  else if (typeof n != "number") throw new Error("invalid int32: " + typeof n);
+  if (!Number.isInteger(n) || (n as number) > 0x7fffffff || (n as number) < -0x80000000) {
+    throw new Error("invalid int32: " + n);
+  }
+  return n as number;
+}
+
+function _checkUint32(arg: unknown): number {
+  let n: unknown = arg;
+  if (typeof n == "string") n = Number(n);
+  else if (typeof n != "number") throw new Error("invalid uint32: " + typeof n);
+  if (!Number.isInteger(n) || (n as number) > 0xffffffff || (n as number) < 0) {
+    throw new Error("invalid uint32: " + n);
+  }
+  return n as number;
+}
+
+function _wInt32(w: _Writer, v: unknown, label: string): void {
+  let n: number;
+  try {
+    n = _checkInt32(v);
+  } catch (e) {
+    _fail(label, e);
+  }
+  if (n >= 0) {
+    _varint32(w, n);
+    return;
+  }
+  _grow(w, 10);
+  for (let i = 0; i < 9; i++) {
+    w.buf[w.pos++] = (n & 0x7f) | 0x80;
+    n >>= 7;
+  }
+  w.buf[w.pos++] = 1;
+}
+
+function _wUint32(w: _Writer, v: unknown, label: string): void {
+  let n: number;
+  try {
+    n = _checkUint32(v);
+  } catch (e) {
+    _fail(label, e);
+  }
+  _varint32(w, n);
+}
+
+function _wSint32(w: _Writer, v: unknown, label: string): void {
+  let n: number;
+  try {
+    n = _checkInt32(v);
+  } catch (e) {
+    _fail(label, e);
+  }
+  _varint32(w, ((n << 1) ^ (n >> 31)) >>> 0);
+}
+
+function _wFixed32(w: _Writer, v: unknown, signed: boolean, label: string): void {
+  let n: number;
+  try {
+    n = signed ? _checkInt32(v) : _checkUint32(v);
+  } catch (e) {
+    _fail(label, e);
+  }
+  _grow(w, 4);
+  if (signed) w.view.setInt32(w.pos, n, true);
+  else w.view.setUint32(w.pos, n, true);
+  w.pos += 4;
+}
+
+function _wFloat(w: _Writer, v: unknown, label: string): void {
+  let n: number;
+  try {
+    if (typeof v == "string") {
+      n = Number(v);
+      if (Number.isNaN(n) && v !== "NaN") throw new Error("invalid float32: " + v);
+    } else if (typeof v != "number") {
+      throw new Error("invalid float32: " + typeof v);
+    } else {
+      n = v;
+    }
+    if (!Number.isFinite(Math.fround(n)) && Number.isFinite(n)) {
+      throw new Error("invalid float32: " + n);
+    }
+  } catch (e) {
+    _fail(label, e);
+  }
+  _grow(w, 4);
+  w.view.setFloat32(w.pos, n, true);
+  w.pos += 4;
+}
+
+function _wDouble(w: _Writer, v: unknown, label: string): void {
+  _grow(w, 8);
+  try {
+    w.view.setFloat64(w.pos, v as number, true);
+  } catch (e) {
+    _fail(label, e);
+  }
+  w.pos += 8;
+}
+
+/** Splits a 64-bit integer into \`_lo\` and \`_hi\` like \`protoInt64.enc\` / \`uEnc\`. */
+function _enc64(v: unknown, signed: boolean, label: string): void {
+  try {
+    const bi = typeof v == "bigint" ? v : BigInt(v as string);
+    if (signed ? bi > _INT64_MAX || bi < _INT64_MIN : bi > _UINT64_MAX || bi < _ZERO64) {
+      throw new Error((signed ? "invalid int64: " : "invalid uint64: ") + v);
+    }
+    _scratch.setBigInt64(0, bi, true);
+  } catch (e) {
+    _fail(label, e);
+  }
+  _lo = _scratch.getInt32(0, true);
+  _hi = _scratch.getInt32(4, true);
+}
+
+function _wVarint64(w: _Writer, _: void): void {
+  const lo = _lo;
+  const hi = _hi;
+  _grow(w, 10);
+  const buf = w.buf;
+  let pos = w.pos;
+  for (let i = 0; i < 28; i = i + 7) {
+    const shift = lo >>> i;
+    const hasNext = !(shift >>> 7 == 0 && hi == 0);
+    buf[pos++] = (hasNext ? shift | 0x80 : shift) & 0xff;
+    if (!hasNext) {
+      w.pos = pos;
+      return;
+    }
+  }
+  const splitBits = ((lo >>> 28) & 0x0f) | ((hi & 0x07) << 4);
+  const hasMoreBits = !(hi >> 3 == 0);
+  buf[pos++] = (hasMoreBits ? splitBits | 0x80 : splitBits) & 0xff;
+  if (!hasMoreBits) {
+    w.pos = pos;
+    return;
+  }
+  for (let i = 3; i < 31; i = i + 7) {
+    const shift = hi >>> i;
+    const hasNext = !(shift >>> 7 == 0);
+    buf[pos++] = (hasNext ? shift | 0x80 : shift) & 0xff;
+    if (!hasNext) {
+      w.pos = pos;
+      return;
+    }
+  }
+  buf[pos++] = (hi >>> 31) & 0x01;
+  w.pos = pos;
+}
+
+function _wSint64(w: _Writer, _: void): void {
+  const sign = _hi >> 31;
+  const lo = (_lo << 1) ^ sign;
+  const hi = ((_hi << 1) | (_lo >>> 31)) ^ sign;
+  _lo = lo;
+  _hi = hi;
+  _wVarint64(w);
+}
+
+function _wFixed64(w: _Writer, _: void): void {
+  _grow(w, 8);
+  w.view.setInt32(w.pos, _lo, true);
+  w.view.setInt32(w.pos + 4, _hi, true);
+  w.pos += 8;
+}
+
+function _wString(w: _Writer, v: unknown): void {
+  const s = typeof v === "string" ? v : String(v);
+  const len = s.length;
+  if (len <= 32) {
+    _grow(w, len + 1);
+    const buf = w.buf;
+    let pos = w.pos;
+    buf[pos++] = len;
+    let i = 0;
+    for (; i < len; i++) {
+      const code = s.charCodeAt(i);
+      if (code > 0x7f) break;
+      buf[pos++] = code;
+    }
+    if (i === len) {
+      w.pos = pos;
+      return;
+    }
+  }
+  _grow(w, len * 3 + 5);
+  const guess = _varint32Size(len);
+  const start = w.pos;
+  const { written } = _utf8Encoder.encodeInto(s, w.buf.subarray(start + guess));
+  const size = _varint32Size(written);
+  if (size !== guess) w.buf.copyWithin(start + size, start + guess, start + guess + written);
+  _varint32(w, written);
+  w.pos += written;
+}
+
+function _u8(v: unknown): Uint8Array {
+  return Array.isArray(v) ? new Uint8Array(v) : v as Uint8Array;
+}
+
+function _wBytes(w: _Writer, v: Uint8Array): void {
+  _varint32(w, v.byteLength);
+  _grow(w, v.length);
+  w.buf.set(v, w.pos);
+  w.pos += v.length;
+}
+
+function _wUnknown(w: _Writer, unknown: _Unknown[]): void {
+  for (let i = 0; i < unknown.length; i++) {
+    const { no, wireType, data } = unknown[i] as _Unknown;
+    _varint32(w, ((no << 3) | wireType) >>> 0);
+    _grow(w, data.length);
+    w.buf.set(data, w.pos);
+    w.pos += data.length;
+  }
+}
+`;
+
+/** Helpers of the JSON writers. */
+const _JSON_RUNTIME = `
+function _jsonNumber(v: number): number | string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Number.POSITIVE_INFINITY) return "Infinity";
+  if (v === Number.NEGATIVE_INFINITY) return "-Infinity";
+  return v;
+}
+
+function _enumJson(values: Record<number, string>, v: number): string | number {
+  return values[v] ?? v;
+}
+
+function _base64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i] as number);
+  return btoa(s);
+}
+
+function _timestampJson(m: _Any): string {
+  const ms = Number(m.seconds) * 1000;
+  if (ms < -62135596800000 || ms > 253402300799000) {
+    throw new Error("cannot encode message google.protobuf.Timestamp to JSON: must be from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z inclusive");
+  }
+  if (m.nanos < 0) {
+    throw new Error("cannot encode message google.protobuf.Timestamp to JSON: nanos must not be negative");
+  }
+  if (m.nanos > 999999999) {
+    throw new Error("cannot encode message google.protobuf.Timestamp to JSON: nanos must not be greater than 999999999");
+  }
+  let z = "Z";
+  if (m.nanos > 0) {
+    const nanosStr = (m.nanos + 1000000000).toString().substring(1);
+    if (nanosStr.substring(3) === "000000") z = "." + nanosStr.substring(0, 3) + "Z";
+    else if (nanosStr.substring(6) === "000") z = "." + nanosStr.substring(0, 6) + "Z";
+    else z = "." + nanosStr + "Z";
+  }
+  return new Date(ms).toISOString().replace(".000Z", z);
+}
 `;
 
 /** The plugin. */
 export const protocGenT4Fast = createEcmaScriptPlugin<T4FastOptions>({
   name: "protoc-gen-t4fast",
-  version: "v1.0.0",
+  version: "v2.0.0",
   parseOptions: _parseOptions,
   generateTs(schema) {
-    const envelope = _findMessage(schema, schema.options.envelope);
-    if (!schema.files.includes(envelope.file)) return;
+    const envelopes = schema.options.envelopes.map((name) => _findMessage(schema, name));
+    const main = envelopes[0]!;
+    if (!schema.files.includes(main.file)) return;
     const hot = schema.options.hot.map((name) => _findMessage(schema, name));
-    const all = _closure(hot);
-    const name = envelope.file.name.replace(/\.proto$/, "") + "_t4fast.ts";
+    const all = _closure([...envelopes, ...hot]);
+    const dir = main.file.name.replace(/[^/]*$/, "");
+    const name = main.file.name.replace(/\.proto$/, "") + "_t4fast.ts";
     const f = schema.generateFile(name);
-    f.preamble(envelope.file);
-    f.print("// Specialized decoders for: ", hot.map((h) => h.typeName).join(", "), ".");
+    f.preamble(main.file);
+    f.print("// Descriptor-free codec for: ", envelopes.map((e) => e.typeName).join(", "), ".");
     f.print();
     f.print("type _Unknown = ", f.import("UnknownField", "@bufbuild/protobuf", true), ";");
-    f.print("const _int64 = ", f.runtime.protoInt64, ";");
     f.print(_RUNTIME);
-    for (const desc of all) _emitMessage(f, desc);
+    for (const desc of all) _emitReader(f, desc);
+    for (const desc of all) _emitWriter(f, desc);
     for (const desc of hot) _emitHotEntry(f, desc);
-    _emitEnvelope(f, envelope, new Set(hot.map((h) => h.typeName)));
+    for (const envelope of envelopes) _emitEnvelope(f, envelope);
+    const jsonRoots = schema.options.json.map((n) => _findMessage(schema, n));
+    if (jsonRoots.length > 0) {
+      const enumNames = new Map<string, string>();
+      const jsonMessages = _closure(jsonRoots);
+      const usedEnums = new Map<string, DescEnum>();
+      for (const desc of jsonMessages) {
+        for (const field of desc.fields) {
+          if (
+            field.fieldKind === "enum" ||
+            (field.fieldKind === "list" && field.listKind === "enum") ||
+            (field.fieldKind === "map" && field.mapKind === "enum")
+          ) usedEnums.set(field.enum.typeName, field.enum);
+        }
+      }
+      for (const desc of usedEnums.values()) {
+        const local = "_names_" + _fnName(desc as unknown as DescMessage);
+        enumNames.set(desc.typeName, local);
+        const entries = desc.values.map((v) =>
+          `${JSON.stringify(String(v.number))}: ${JSON.stringify(v.name)}`
+        );
+        f.print("const ", local, ": Record<number, string> = { ", entries.join(", "), " };");
+      }
+      f.print(_JSON_RUNTIME);
+      for (const desc of jsonMessages) _emitJson(f, desc, enumNames);
+      for (const root of jsonRoots) _emitJsonEntry(f, root);
+    }
+    _emitEnums(schema, dir + "enums_t4fast.ts", main.file);
   },
 });
 

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Clock } from "../runtime/clock.ts";
 import { AuthToken } from "./credentials.ts";
 import type { AuthenticationToken } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
@@ -114,6 +113,11 @@ export function toAuthToken(answer: AuthenticationToken | undefined): AuthToken 
   if (!answer?.token) return undefined;
   return new AuthToken(
     answer.token,
-    answer.expireTime ? timestampMs(answer.expireTime) : undefined,
+    answer.expireTime ? _timestampMs(answer.expireTime) : undefined,
   );
+}
+
+/** `timestampMs` of `@bufbuild/protobuf/wkt`, without loading it. */
+function _timestampMs(timestamp: { seconds: bigint; nanos: number }): number {
+  return Number(timestamp.seconds) * 1000 + Math.round(timestamp.nanos / 1000000);
 }

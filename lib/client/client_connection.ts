@@ -27,7 +27,7 @@ import type { ConnectionConfig, ConnectionPort } from "./connection_config.ts";
 import { abandonSocket, openSocket, type WebSocketLike } from "./web_socket_like.ts";
 import { clientFrame } from "./client_frame.ts";
 import type { LoginResponse } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
-import { LoginResult } from "../protocol/gen/t4/v1/common/enums_pb.ts";
+import { LoginResult } from "../protocol/gen/t4/v1/enums_t4fast.ts";
 import type { LoginResultName } from "../protocol/login_result.ts";
 
 const _log = t4flowLogger("client");

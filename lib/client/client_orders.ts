@@ -7,15 +7,8 @@
  * @module
  */
 
-import { create } from "@bufbuild/protobuf";
 import type { AuthenticationToken } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
-import {
-  type OrderBatchAcknowledge,
-  OrderBatchSchema,
-  OrderPullSchema,
-  OrderReviseSchema,
-  OrderSubmitSchema,
-} from "../protocol/gen/t4/v1/orderrouting/orderrouting_pb.ts";
+import type { OrderBatchAcknowledge } from "../protocol/gen/t4/v1/orderrouting/orderrouting_pb.ts";
 import { clientFrame } from "./client_frame.ts";
 import { ClientClosedError, RequestAbortedError } from "./errors.ts";
 import type { OrderTracker, OrderUpdateMessage, TrackedRequest } from "./order_tracker.ts";
@@ -114,14 +107,16 @@ export class ClientOrders {
   ): OrderRequest<OrderUpdateMessage[]> {
     let tags: string[] = [];
     const answers = this.#request("submitOrder", options, () => {
-      const message = create(OrderSubmitSchema, submit);
-      if (message.orders.length === 0) {
+      // Copies: the tags are added to the frame, never to the caller's objects.
+      const orders = (submit.orders ?? []).map((order) => ({ ...order }));
+      if (orders.length === 0) {
         throw new TypeError("Cannot submitOrder as 'orders' is empty: add at least one order");
       }
-      tags = message.orders.map((order) => (order.tag ||= this.newTag()));
+      tags = orders.map((order) => (order.tag ||= this.newTag()));
+      const message = { ...submit, orders } as OrderSubmitInit;
       return {
         keys: tags.map((tag) => `tag:${tag}`),
-        submission: { accountId: message.accountId, marketId: message.marketId },
+        submission: { accountId: submit.accountId ?? "", marketId: submit.marketId ?? "" },
         frame: clientFrame({ case: "orderSubmit", value: message }),
       };
     });
@@ -137,15 +132,15 @@ export class ClientOrders {
    */
   reviseOrder(revise: OrderReviseInit, options?: RequestOptions): Promise<OrderUpdateMessage[]> {
     return this.#request("reviseOrder", options, () => {
-      const message = create(OrderReviseSchema, revise);
-      if (message.revisions.length === 0) {
+      const revisions = revise.revisions ?? [];
+      if (revisions.length === 0) {
         throw new TypeError("Cannot reviseOrder as 'revisions' is empty: add at least one");
       }
-      const keys = message.revisions.map((r) => {
-        requireNonEmpty("reviseOrder", "uniqueId", r.uniqueId);
+      const keys = revisions.map((r) => {
+        requireNonEmpty("reviseOrder", "uniqueId", r.uniqueId ?? "");
         return `rev:${r.uniqueId}`;
       });
-      return { keys, frame: clientFrame({ case: "orderRevise", value: message }) };
+      return { keys, frame: clientFrame({ case: "orderRevise", value: revise }) };
     }) as Promise<OrderUpdateMessage[]>;
   }
 
@@ -158,15 +153,15 @@ export class ClientOrders {
    */
   pullOrder(pull: OrderPullInit, options?: RequestOptions): Promise<OrderUpdateMessage[]> {
     return this.#request("pullOrder", options, () => {
-      const message = create(OrderPullSchema, pull);
-      if (message.pulls.length === 0) {
+      const pulls = pull.pulls ?? [];
+      if (pulls.length === 0) {
         throw new TypeError("Cannot pullOrder as 'pulls' is empty: add at least one");
       }
-      const keys = message.pulls.map((p) => {
-        requireNonEmpty("pullOrder", "uniqueId", p.uniqueId);
+      const keys = pulls.map((p) => {
+        requireNonEmpty("pullOrder", "uniqueId", p.uniqueId ?? "");
         return `pull:${p.uniqueId}`;
       });
-      return { keys, frame: clientFrame({ case: "orderPull", value: message }) };
+      return { keys, frame: clientFrame({ case: "orderPull", value: pull }) };
     }) as Promise<OrderUpdateMessage[]>;
   }
 
@@ -182,11 +177,11 @@ export class ClientOrders {
     options?: RequestOptions,
   ): Promise<OrderBatchAcknowledge> {
     const [ack] = await this.#request("submitBatch", options, () => {
-      const message = create(OrderBatchSchema, batch);
-      if (message.submissions.length === 0) {
+      if ((batch.submissions ?? []).length === 0) {
         throw new TypeError("Cannot submitBatch as 'submissions' is empty: add at least one");
       }
-      message.batchId ||= this.newTag();
+      // A copy: the batch id is added to the frame, never to the caller's object.
+      const message = { ...batch, batchId: batch.batchId || this.newTag() } as OrderBatchInit;
       return {
         keys: [`batch:${message.batchId}`],
         frame: clientFrame({ case: "orderBatch", value: message }),

@@ -11,7 +11,6 @@
  * @module
  */
 
-import { create } from "@bufbuild/protobuf";
 import type { Clock, TimerHandle } from "../runtime/clock.ts";
 import { clientFrame } from "./client_frame.ts";
 import { checkTimerMs, requireMarketIds, requireNonEmpty } from "./request_validation.ts";
@@ -23,17 +22,12 @@ import {
   SubscriptionRegistry,
 } from "./subscription_registry.ts";
 import type { AccountSubscription, MarketSubscription, RequestOptions } from "./t4_client_types.ts";
-import { AccountSubscribeSchema } from "../protocol/gen/t4/v1/account/account_pb.ts";
 import {
   AccountSubscribeType,
   DepthBuffer,
   DepthLevels,
   MarketMode,
-} from "../protocol/gen/t4/v1/common/enums_pb.ts";
-import {
-  MarketByOrderSubscribeSchema,
-  MarketDepthSubscribeSchema,
-} from "../protocol/gen/t4/v1/market/market_pb.ts";
+} from "../protocol/gen/t4/v1/enums_t4fast.ts";
 
 /** What the subscriptions need from the client. */
 export interface SubscriptionPort {
@@ -205,11 +199,11 @@ export class ClientSubscriptions {
       requireNonEmpty("subscribeAccount", "accountId", sub.accountId);
       const frame = clientFrame({
         case: "accountSubscribe",
-        value: create(AccountSubscribeSchema, {
+        value: {
           subscribe: AccountSubscribeType.ALL_UPDATES,
           accountId: [sub.accountId],
           ...(sub.uplMode === undefined ? {} : { uplMode: sub.uplMode }),
-        }),
+        },
       });
       return {
         key: _key("account", sub.accountId),
@@ -232,10 +226,7 @@ export class ClientSubscriptions {
     this.#cancel(_key("account", accountId), "unsubscribeAccount");
     const frame = clientFrame({
       case: "accountSubscribe",
-      value: create(AccountSubscribeSchema, {
-        subscribe: AccountSubscribeType.NONE,
-        accountId: [accountId],
-      }),
+      value: { subscribe: AccountSubscribeType.NONE, accountId: [accountId] },
     });
     if (this.#port.send(frame)) this.#accountAnswers.push(undefined);
   }
@@ -463,24 +454,24 @@ function _operation(key: string): string {
 function _depthFrame(m: MarketRef, buffer: DepthBuffer, depthLevels: DepthLevels) {
   return clientFrame({
     case: "marketDepthSubscribe",
-    value: create(MarketDepthSubscribeSchema, {
+    value: {
       exchangeId: m.exchangeId,
       contractId: m.contractId,
       marketId: m.marketId,
       buffer,
       depthLevels,
-    }),
+    },
   });
 }
 
 function _byOrderFrame(m: MarketRef, subscribe: boolean) {
   return clientFrame({
     case: "marketByOrderSubscribe",
-    value: create(MarketByOrderSubscribeSchema, {
+    value: {
       exchangeId: m.exchangeId,
       contractId: m.contractId,
       marketId: m.marketId,
       subscribe,
-    }),
+    },
   });
 }

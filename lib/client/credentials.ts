@@ -5,9 +5,8 @@
  * @module
  */
 
-import { create } from "@bufbuild/protobuf";
 import type { PriceFormat } from "../protocol/gen/t4/v1/common/enums_pb.ts";
-import { type LoginRequest, LoginRequestSchema } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
+import type { LoginRequest } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
 
 /** API-key authentication: only `api_key` is sent. */
 export interface ApiKeyAuth {
@@ -108,15 +107,27 @@ export class Credentials {
    */
   loginRequest(): LoginRequest {
     const auth = _secrets.get(this)!;
-    if ("apiKey" in auth) return create(LoginRequestSchema, { apiKey: auth.apiKey });
-    return create(LoginRequestSchema, {
+    // What create(LoginRequestSchema, ...) returns, without loading the schema.
+    const request: LoginRequest = {
+      $typeName: "t4proto.v1.auth.LoginRequest",
+      apiKey: "",
+      firm: "",
+      username: "",
+      password: "",
+      appName: "",
+      appLicense: "",
+      priceFormat: 0,
+    };
+    if ("apiKey" in auth) return { ...request, apiKey: auth.apiKey };
+    return {
+      ...request,
       firm: auth.firm,
       username: auth.username,
       password: auth.password,
       appName: auth.appName,
       appLicense: auth.appLicense,
       ...(auth.priceFormat === undefined ? {} : { priceFormat: auth.priceFormat }),
-    });
+    };
   }
 
   /**

@@ -12,12 +12,15 @@
  * @module
  */
 
-import { fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
-import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { REDACTED_TEXT, redactSecrets } from "./credentials.ts";
-import { ClientMessageSchema, ServerMessageSchema } from "../protocol/gen/t4/v1/service_pb.ts";
-import { peekServerMessagePayloadCase } from "../protocol/gen/t4/v1/service_t4fast.ts";
+import {
+  decodeClientMessage,
+  decodeServerMessage,
+  encodeClientMessage,
+  encodeServerMessage,
+  peekServerMessagePayloadCase,
+} from "../protocol/gen/t4/v1/service_t4fast.ts";
 import {
   type RecordingEntry,
   recordingEntryLine,
@@ -163,7 +166,7 @@ export class FrameRecorder {
     let redacted: string[] | undefined;
     let out = bytes;
     try {
-      const message = fromBinary(ClientMessageSchema, bytes);
+      const message = decodeClientMessage(bytes);
       if (message.payload.case === "loginRequest") {
         const login = message.payload.value;
         redacted = [];
@@ -174,10 +177,10 @@ export class FrameRecorder {
             redacted.push(field);
           }
         }
-        out = toBinary(ClientMessageSchema, message);
+        out = encodeClientMessage(message) as Uint8Array<ArrayBuffer>;
       } else if (this.#containsSecret(bytes)) {
         redacted = _scrubTop(message, this.#secrets);
-        out = toBinary(ClientMessageSchema, message);
+        out = encodeClientMessage(message) as Uint8Array<ArrayBuffer>;
       }
     } catch {
       // Not a ClientMessage: recorded as is, unless it holds a secret.
@@ -212,7 +215,7 @@ export class FrameRecorder {
         payloadCase === "loginResponse" || payloadCase === "authenticationToken" ||
         this.#containsSecret(bytes)
       ) {
-        const scrubbed = _scrubbed(ServerMessageSchema, bytes, this.#secrets);
+        const scrubbed = _scrubbed(bytes, this.#secrets);
         if (scrubbed) [bytes, redacted] = scrubbed;
       }
     }
@@ -255,20 +258,20 @@ function _peek(bytes: Uint8Array): string | undefined {
   }
 }
 
-function _scrubbed<T extends Message>(
-  schema: GenMessage<T>,
+/** The server frame with its tokens and secrets blanked, or `undefined` when it does not decode. */
+function _scrubbed(
   bytes: Uint8Array,
   secrets: readonly string[],
 ): [Uint8Array<ArrayBuffer>, string[]] | undefined {
-  let message: T;
+  let message;
   try {
-    message = fromBinary(schema, bytes);
+    message = decodeServerMessage(bytes);
   } catch {
     return undefined;
   }
   const redacted = _scrubTop(message, secrets);
   if (redacted.length === 0) return [bytes as Uint8Array<ArrayBuffer>, []];
-  return [toBinary(schema, message) as Uint8Array<ArrayBuffer>, redacted];
+  return [encodeServerMessage(message) as Uint8Array<ArrayBuffer>, redacted];
 }
 
 function _scrubTop(message: object, secrets: readonly string[]): string[] {

@@ -17,7 +17,7 @@ import {
   RequestTimeoutError,
 } from "./request_errors.ts";
 import type { AuthenticationToken } from "../protocol/gen/t4/v1/auth/auth_pb.ts";
-import { OrderChange } from "../protocol/gen/t4/v1/common/enums_pb.ts";
+import { OrderChange } from "../protocol/gen/t4/v1/enums_t4fast.ts";
 import type {
   OrderBatchAcknowledge,
   OrderBatchReject,

@@ -17,8 +17,6 @@
  * @module
  */
 
-import { base64Decode, base64Encode } from "@bufbuild/protobuf/wire";
-
 /** The `format` value of a recording's header line. */
 export const RECORDING_FORMAT = "t4flow-recording";
 /** The recording format version this code writes and reads. */
@@ -184,7 +182,7 @@ export function recordingHeaderLine(createdAt: number): string {
  */
 export function recordingEntryLine(entry: RecordingEntry): string {
   if (entry.event === "send" || entry.event === "recv") {
-    return JSON.stringify({ ...entry, data: base64Encode(entry.data) });
+    return JSON.stringify({ ...entry, data: _base64Encode(entry.data) });
   }
   return JSON.stringify(entry);
 }
@@ -294,7 +292,7 @@ function _entry(
       const frame: RecordingFrame = {
         ...base,
         event: o.event,
-        data: base64Decode(o.data as string),
+        data: _base64Decode(o.data as string),
       };
       if (o.text === true) frame.text = true;
       if (Array.isArray(o.redacted)) frame.redacted = o.redacted.map(String);
@@ -306,4 +304,42 @@ function _entry(
         `must be connect, open, send, recv, close or error: got ${JSON.stringify(o.event)}`,
       );
   }
+}
+
+/** Standard base64 with padding. */
+function _base64Encode(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+const _BASE64_VALUES = new Map(
+  [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"].map((c, i) => [
+    c.charCodeAt(0),
+    i,
+  ]),
+);
+
+/**
+ * Decodes a string of the standard base64 alphabet (checked by the caller), padded or not; a
+ * trailing partial group decodes to the whole bytes it holds.
+ */
+function _base64Decode(text: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array((text.length * 3) >> 2);
+  let size = 0;
+  let bits = 0;
+  let acc = 0;
+  for (let i = 0; i < text.length; i++) {
+    const value = _BASE64_VALUES.get(text.charCodeAt(i));
+    if (value === undefined) continue; // padding
+    acc = ((acc << 6) | value) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[size++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, size);
 }

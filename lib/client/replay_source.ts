@@ -17,10 +17,10 @@
  * @module
  */
 
-import { equals, fromBinary, toJsonString } from "@bufbuild/protobuf";
 import { type Clock, systemClock, type TimerHandle } from "../runtime/clock.ts";
 import { encodeServerMessage } from "../protocol/frame_codec.ts";
-import { type ClientMessage, ClientMessageSchema } from "../protocol/gen/t4/v1/service_pb.ts";
+import type { ClientMessage } from "../protocol/gen/t4/v1/service_pb.ts";
+import { clientMessageToJson, decodeClientMessage } from "../protocol/gen/t4/v1/service_t4fast.ts";
 import type { Recording, RecordingEntry } from "./recording_format.ts";
 import type { WebSocketConstructor, WebSocketLike } from "./web_socket_like.ts";
 
@@ -204,7 +204,7 @@ export class ReplaySource {
         if (entry.event !== "send") continue;
         let message: ClientMessage;
         try {
-          message = fromBinary(ClientMessageSchema, entry.data);
+          message = decodeClientMessage(entry.data);
         } catch {
           continue;
         }
@@ -287,7 +287,7 @@ class _ReplaySocket implements WebSocketLike {
     if (this.readyState !== 1) throw new Error("Cannot send as the replayed socket is not open");
     let message: ClientMessage;
     try {
-      message = fromBinary(ClientMessageSchema, data);
+      message = decodeClientMessage(data);
     } catch {
       this.#mismatch("(an undecodable frame)", "", []);
       return;
@@ -308,7 +308,7 @@ class _ReplaySocket implements WebSocketLike {
     for (let k = from; k < this.#entries.length; k++) {
       const recorded = _gate(this.#entries[k]!);
       if (recorded === undefined || recorded.payload.case !== sent.case) continue;
-      if (!_EXACT.has(sent.case) || equals(ClientMessageSchema, recorded, message)) {
+      if (!_EXACT.has(sent.case) || _sameMessage(recorded, message)) {
         this.#releasedUpTo = k;
         if (this.#waiting) {
           this.#waiting = false;
@@ -449,7 +449,7 @@ function _gate(entry: RecordingEntry): ClientMessage | undefined {
   let gate = _gates.get(entry);
   if (gate === undefined) {
     try {
-      const message = fromBinary(ClientMessageSchema, entry.data);
+      const message = decodeClientMessage(entry.data);
       gate = message.payload.case === undefined || message.payload.case === "heartbeat"
         ? null
         : message;
@@ -462,6 +462,26 @@ function _gate(entry: RecordingEntry): ClientMessage | undefined {
 }
 
 function _payloadJson(message: ClientMessage): string {
-  const json = JSON.parse(toJsonString(ClientMessageSchema, message)) as Record<string, unknown>;
-  return JSON.stringify(Object.values(json)[0] ?? {});
+  return JSON.stringify(Object.values(clientMessageToJson(message))[0] ?? {});
+}
+
+/**
+ * Whether two decoded messages hold the same fields, as `equals` of `@bufbuild/protobuf` compares
+ * them (unknown fields disregarded), without loading its descriptors: both come from the same
+ * decoder, so equal messages have equal shapes.
+ */
+function _sameMessage(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length &&
+      a.every((byte, i) => byte === b[i]);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a).filter((k) => k !== "$unknown");
+  const other = Object.keys(b).filter((k) => k !== "$unknown");
+  if (keys.length !== other.length) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return keys.every((k) => Object.hasOwn(y, k) && _sameMessage(x[k], y[k]));
 }

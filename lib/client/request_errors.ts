@@ -6,7 +6,7 @@
  * @module
  */
 
-import { OrderChange } from "../protocol/gen/t4/v1/common/enums_pb.ts";
+import { OrderChange } from "../protocol/gen/t4/v1/enums_t4fast.ts";
 import type {
   OrderBatchReject_OrderError,
   OrderUpdate,

@@ -8,9 +8,9 @@
  */
 
 import { type Clock, systemClock } from "../runtime/clock.ts";
-import { ServerMessageSchema } from "../protocol/gen/t4/v1/service_pb.ts";
+import { SERVER_MESSAGE_PAYLOAD_CASES } from "../protocol/gen/t4/v1/service_t4fast.ts";
 import { loginResultName } from "../protocol/login_result.ts";
-import { LoginResult } from "../protocol/gen/t4/v1/common/enums_pb.ts";
+import { LoginResult } from "../protocol/gen/t4/v1/enums_t4fast.ts";
 import { LatencyHistogram, type LatencySummary } from "./latency_histogram.ts";
 import type { DisconnectReason, StatusEvent } from "./status_event.ts";
 import type { PayloadHandler, ServerPayloadCase } from "./t4_client.ts";
@@ -84,10 +84,7 @@ export interface SessionMetricsOptions {
 }
 
 const _PAYLOADS: readonly { readonly local: ServerPayloadCase; readonly name: string }[] =
-  ServerMessageSchema.oneofs[0]!.fields.map((f) => ({
-    local: f.localName as ServerPayloadCase,
-    name: f.name,
-  }));
+  SERVER_MESSAGE_PAYLOAD_CASES;
 const _SUCCESS = loginResultName(LoginResult.SUCCESS);
 
 /** One market's quotes. */

@@ -4,33 +4,32 @@
  *
  * Decoding never throws on untrusted input: it returns a {@linkcode FrameError} instead.
  *
- * Server frames whose payload is hot market data (`marketDepth`, `marketDepthTrade`,
- * `marketByOrderUpdate`) or a `heartbeat` are read by decoders generated at build time by
- * `scripts/protoc-gen-t4fast.ts` (`lib/protocol/gen/t4/v1/service_t4fast.ts`); they return exactly the
- * objects `fromBinary` returns and fail exactly where it fails. Other frames use `fromBinary`.
+ * Frames are read and written by a codec generated at build time by `scripts/protoc-gen-t4fast.ts`
+ * (`lib/protocol/gen/t4/v1/service_t4fast.ts`): it returns exactly the objects `fromBinary` of
+ * `@bufbuild/protobuf` returns, fails exactly where it fails, and writes exactly the bytes
+ * `toBinary` writes, without loading `@bufbuild/protobuf` or any file descriptor, so that importing
+ * the client stays cheap. `decodeFrame` (`./decode_frame.ts`) decodes any message schema with
+ * `fromBinary`.
  *
  * @module
  */
 
-import {
-  create,
-  fromBinary,
-  type Message,
-  type MessageInitShape,
-  toBinary,
-} from "@bufbuild/protobuf";
-import type { GenMessage } from "@bufbuild/protobuf/codegenv2";
-import {
-  type ClientMessage,
+import type {
+  ClientMessage,
   ClientMessageSchema,
-  type ServerMessage,
+  ServerMessage,
   ServerMessageSchema,
 } from "./gen/t4/v1/service_pb.ts";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
-  decodeServerMessageFast,
+  decodeClientMessage,
+  decodeServerMessage,
+  encodeClientMessage as _encodeClient,
+  encodeServerMessage as _encodeServer,
   peekServerMessagePayloadCase,
 } from "./gen/t4/v1/service_t4fast.ts";
-import { FrameError } from "./frame_error.ts";
+import { decodeError, frameBytes } from "./_frame_input.ts";
+import type { FrameError } from "./frame_error.ts";
 
 /**
  * Default largest frame the decoder accepts, in bytes: 16 MiB. The largest T4 messages (account
@@ -49,8 +48,8 @@ export interface DecodeFrameOptions {
   /**
    * The bytes are a view into a buffer the caller reuses once the call returns (the `socket`
    * transport's read buffer): the message must keep none of them. `fromBinary` keeps `bytes`
-   * fields and unknown fields as views into its input, so such frames are copied first; the
-   * generated decoders of the hot messages always copy those fields.
+   * fields and unknown fields as views into its input, so `decodeFrame` copies such frames first;
+   * the generated decoders of `decodeServerFrame` and `decodeClientFrame` always copy those fields.
    *
    * @default {false}
    */
@@ -60,83 +59,8 @@ export interface DecodeFrameOptions {
 /** The data of a WebSocket message event as the runtimes deliver it with `binaryType = "arraybuffer"`. */
 export type FrameData = ArrayBuffer | Uint8Array | string;
 
-const _readOptions = { readUnknownFields: true } as const;
-
-/**
- * Decodes one frame into a message of the given schema, never throwing.
- *
- * @typeParam T The message type the schema describes.
- * @param schema The message schema, e.g. `ServerMessageSchema`.
- * @param data The frame: binary data, or a string for a text frame.
- * @param options Frame size limit.
- * @returns The decoded message, or a {@linkcode FrameError} describing why it could not be decoded.
- *
- * @example Decode a client frame on the server side
- * ```ts
- * import assert from "node:assert/strict";
- * import { decodeFrame, encodeClientMessage } from "./frame_codec.ts";
- * import { FrameError } from "./frame_error.ts";
- * import { ClientMessageSchema } from "./proto.ts";
- *
- * const bytes = encodeClientMessage({ payload: { case: "heartbeat", value: { timestamp: 1n } } });
- * const message = decodeFrame(ClientMessageSchema, bytes);
- * assert.ok(!(message instanceof FrameError));
- * assert.equal(message.payload.case, "heartbeat");
- * ```
- */
-export function decodeFrame<T extends Message>(
-  schema: GenMessage<T>,
-  data: FrameData,
-  options?: DecodeFrameOptions,
-): T | FrameError {
-  const bytes = _frameBytes(data, options);
-  if (bytes instanceof FrameError) return bytes;
-  try {
-    return fromBinary(schema, options?.borrowed ? bytes.slice() : bytes, _readOptions);
-  } catch (error) {
-    return _decodeError(schema.typeName, bytes.byteLength, error);
-  }
-}
-
-/** The frame's bytes (no copy for a `Uint8Array`), or why it cannot be decoded at all. */
-function _frameBytes(
-  data: FrameData,
-  options: DecodeFrameOptions | undefined,
-): Uint8Array | FrameError {
-  if (typeof data === "string") {
-    return new FrameError(
-      "text",
-      data.length,
-      `Cannot decode a text frame of ${data.length} characters: the T4 API sends binary frames only`,
-    );
-  }
-  const max = options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  const size = data.byteLength;
-  if (size > max) {
-    return new FrameError(
-      "oversized",
-      size,
-      `Cannot decode a frame of ${size} bytes as it exceeds the limit of ${max} bytes`,
-    );
-  }
-  return data instanceof Uint8Array ? data : new Uint8Array(data);
-}
-
-function _decodeError(typeName: string, size: number, error: unknown): FrameError {
-  const truncated = error instanceof RangeError;
-  return new FrameError(
-    truncated ? "truncated" : "malformed",
-    size,
-    `Cannot decode a frame of ${size} bytes as ${typeName}: ${
-      truncated ? "it ends in the middle of a field" : _reason(error)
-    }`,
-    { cause: error },
-  );
-}
-
-function _reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const _SERVER_MESSAGE = "t4proto.v1.service.ServerMessage";
+const _CLIENT_MESSAGE = "t4proto.v1.service.ClientMessage";
 
 /**
  * Decodes a frame received by a client into a `ServerMessage`, never throwing.
@@ -161,15 +85,14 @@ export function decodeServerFrame(
   data: FrameData,
   options?: DecodeFrameOptions,
 ): ServerMessage | FrameError {
-  const bytes = _frameBytes(data, options);
-  if (bytes instanceof FrameError) return bytes;
+  const bytes = frameBytes(data, options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+  if (!(bytes instanceof Uint8Array)) return bytes;
   try {
-    // Hot payloads (depth, trades, market-by-order updates, heartbeats) are read by decoders that
-    // scripts/protoc-gen-t4fast.ts generates; they return exactly what fromBinary returns.
-    return decodeServerMessageFast(bytes) ??
-      fromBinary(ServerMessageSchema, options?.borrowed ? bytes.slice() : bytes, _readOptions);
+    // Generated by scripts/protoc-gen-t4fast.ts: exactly what fromBinary returns, and it keeps no
+    // view into the frame, so a borrowed frame needs no copy.
+    return decodeServerMessage(bytes);
   } catch (error) {
-    return _decodeError(ServerMessageSchema.typeName, bytes.byteLength, error);
+    return decodeError(_SERVER_MESSAGE, bytes.byteLength, error);
   }
 }
 
@@ -200,8 +123,8 @@ export function peekServerPayloadCase(
   data: FrameData,
   options?: DecodeFrameOptions,
 ): ServerMessage["payload"]["case"] {
-  const bytes = _frameBytes(data, options);
-  if (bytes instanceof FrameError) return undefined;
+  const bytes = frameBytes(data, options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+  if (!(bytes instanceof Uint8Array)) return undefined;
   try {
     return peekServerMessagePayloadCase(bytes);
   } catch {
@@ -232,7 +155,13 @@ export function decodeClientFrame(
   data: FrameData,
   options?: DecodeFrameOptions,
 ): ClientMessage | FrameError {
-  return decodeFrame(ClientMessageSchema, data, options);
+  const bytes = frameBytes(data, options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+  if (!(bytes instanceof Uint8Array)) return bytes;
+  try {
+    return decodeClientMessage(bytes);
+  } catch (error) {
+    return decodeError(_CLIENT_MESSAGE, bytes.byteLength, error);
+  }
 }
 
 /** A `ClientMessage`, or the plain object that initialises one. */
@@ -258,10 +187,7 @@ export type ServerMessageInit = MessageInitShape<typeof ServerMessageSchema>;
  * ```
  */
 export function encodeClientMessage(message: ClientMessageInit): Uint8Array {
-  return toBinary(
-    ClientMessageSchema,
-    _isMessage(message) ? message : create(ClientMessageSchema, message),
-  );
+  return _encodeClient(message);
 }
 
 /**
@@ -280,12 +206,5 @@ export function encodeClientMessage(message: ClientMessageInit): Uint8Array {
  * ```
  */
 export function encodeServerMessage(message: ServerMessageInit): Uint8Array {
-  return toBinary(
-    ServerMessageSchema,
-    _isMessage(message) ? message : create(ServerMessageSchema, message),
-  );
-}
-
-function _isMessage<T extends { $typeName: string }>(value: object): value is T {
-  return "$typeName" in value;
+  return _encodeServer(message);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { LoginResult } from "./gen/t4/v1/common/enums_pb.ts";
+import { LoginResult } from "./gen/t4/v1/enums_t4fast.ts";
 
 /**
  * Short name of every `LoginResult` value, as users write them in workflows and alerts.

@@ -16,6 +16,7 @@
  * @module
  */
 
+export * from "./decode_frame.ts";
 export * from "./frame_codec.ts";
 export * from "./frame_error.ts";
 export * from "./login_result.ts";

@@ -36,6 +36,36 @@ test("import { T4Client } from mod.ts loads no YAML, CEL, zod or croner", () => 
   assert.deepEqual(heavy("mod.ts"), {});
 });
 
+/**
+ * What of protobuf-es an entry point loads eagerly: the main entry, `codegenv2` and `wkt` (which
+ * decode file descriptors), or a generated `_pb.ts` file (which builds them at module top level).
+ */
+function descriptorLoads(entry: string): string[] {
+  const graph = staticGraph(root, entry);
+  const packages = [...graph.packages].filter(([spec]) =>
+    spec === "@bufbuild/protobuf" || spec.startsWith("@bufbuild/protobuf/codegen") ||
+    spec === "@bufbuild/protobuf/wkt" || spec === "@bufbuild/protobuf/reflect"
+  ).map(([spec, file]) => `${spec} (from ${file})`);
+  return [...packages, ...graph.files.filter((f) => f.endsWith("_pb.ts"))];
+}
+
+test("import { T4Client } from mod.ts builds no protobuf descriptor (issue #17)", () => {
+  assert.deepEqual(descriptorLoads("mod.ts"), []);
+  assert.deepEqual(descriptorLoads("lib/client/t4_client.ts"), []);
+  // Nothing of protobuf-es at all: the generated codec needs no runtime library.
+  assert.deepEqual(
+    Object.keys(npmPackages("mod.ts")).filter((p) => p.startsWith("@bufbuild/")),
+    [],
+  );
+});
+
+test("the descriptor check sees the loads that matter", () => {
+  // The ./protocol subpath keeps the protobuf-es schemas: the check finds them.
+  const loads = descriptorLoads("lib/protocol/mod.ts");
+  assert.ok(loads.some((l) => l.startsWith("@bufbuild/protobuf/codegenv2")), loads.join(", "));
+  assert.ok(loads.includes("lib/protocol/gen/t4/v1/service_pb.ts"), loads.join(", "));
+});
+
 test("the CLI entry loads no npm package before it knows the command (--help, --version)", () => {
   assert.deepEqual(npmPackages("cli.ts"), {});
   assert.deepEqual(npmPackages("lib/cli/mod.ts"), {});

@@ -6,8 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { decodeFrame } from "../../lib/protocol/decode_frame.ts";
 import {
-  decodeFrame,
   decodeServerFrame,
   encodeServerMessage,
   type FrameData,
