@@ -7,7 +7,7 @@
  */
 
 import type { Workflow, WorkflowStep } from "./workflow_model.ts";
-import { checkOrderSafety, type GuardedOrder } from "./order_safety.ts";
+import { checkOrderSafety, type GuardedOrder } from "./order_guard.ts";
 import type { WorkflowDiagnostic } from "./workflow_diagnostic.ts";
 
 /** The step kinds that send orders. */

@@ -94,6 +94,16 @@ test("t4flow run loads CEL only for a workflow with expressions", () => {
   );
 });
 
+test("loading a workflow builds no protobuf message schemas (the order guard needs none)", () => {
+  const files = startupGraph(root, "lib/workflow/read_workflow.ts").files;
+  assert.ok(!files.includes("lib/protocol/gen/t4/v1/service_pb.ts"), files.join(", "));
+  assert.ok(
+    staticGraph(root, "lib/workflow/order_safety.ts").files.includes(
+      "lib/protocol/gen/t4/v1/service_pb.ts",
+    ),
+  );
+});
+
 test("the graph walker sees the imports that matter", () => {
   // A rule that matches nothing cannot fail: the walker finds the heavy packages where they are.
   assert.equal(heavy("lib/workflow/load_workflow.ts").yaml, "lib/workflow/yaml_source.ts");
