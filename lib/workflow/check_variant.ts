@@ -68,7 +68,7 @@ export function checkVariant(
       unknownKind(value, source.offset(path), path);
       return undefined;
     }
-    const args = definition.args.safeParse(definition.bare ? null : undefined);
+    const args = definition.args.safeParse(definition.bare ? null : undefined, { jitless: true });
     if (!args.success) {
       source.error(
         source.offset(path),
@@ -132,7 +132,8 @@ export function checkVariant(
     );
   }
   const definition = registry[kind]!;
-  const args = definition.args.safeParse(value[kind]);
+  // jitless: see checkWorkflow (each schema is parsed once, compiling a parser does not pay off).
+  const args = definition.args.safeParse(value[kind], { jitless: true });
   if (!args.success) {
     reportZodIssues(source, args.error.issues, [...path, kind], value[kind], definition.args);
   } else if (definition.check) {
@@ -149,7 +150,7 @@ export function checkVariant(
     const picked = Object.fromEntries(
       commonKeys.filter((k) => k in value).map((k) => [k, value[k]]),
     );
-    const parsed = options.common.safeParse(picked);
+    const parsed = options.common.safeParse(picked, { jitless: true });
     if (parsed.success) common = parsed.data;
     else reportZodIssues(source, parsed.error.issues, path, picked, options.common);
   }

@@ -210,7 +210,9 @@ function _check(
   dir: string,
   replay: boolean,
 ): { workflow?: Omit<Workflow, "warnings">; guarded: GuardedWorkflow } | undefined {
-  const parsed = WorkflowDocumentSchema.safeParse(data);
+  // jitless: zod would compile a parser for each object schema, which only pays off for schemas
+  // parsed many times; a workflow parses each once (same result either way).
+  const parsed = WorkflowDocumentSchema.safeParse(data, { jitless: true });
   if (!parsed.success) {
     reportZodIssues(source, parsed.error.issues, [], data, WorkflowDocumentSchema);
   }
