@@ -7,7 +7,7 @@
 import type { ReconnectPolicy } from "../client/backoff.ts";
 import { Credentials, type PasswordAuth } from "../client/credentials.ts";
 import { isLoopbackUrl } from "../client/loopback.ts";
-import { PriceFormat } from "../protocol/gen/t4/v1/common/enums_pb.ts";
+import { PriceFormat } from "../protocol/gen/t4/v1/enums_t4fast.ts";
 import { checkRestBaseUrl } from "../rest/rest_client.ts";
 import { InsecureRestUrlError } from "../rest/rest_errors.ts";
 import { parseDuration } from "./duration.ts";
