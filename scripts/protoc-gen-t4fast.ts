@@ -1213,6 +1213,13 @@ function _bytes(r: _Reader): Uint8Array {
   return r.buf.slice(start, start + len);
 }
 
+/** Short ASCII strings (prices, ids) recently decoded: a direct-mapped cache of fixed size. */
+const _INTERN_MAX = 32;
+const _INTERN_SLOTS = 1024;
+const _internBytes = new Uint8Array(_INTERN_SLOTS * _INTERN_MAX);
+const _internLen = new Int32Array(_INTERN_SLOTS);
+const _internStr: string[] = new Array<string>(_INTERN_SLOTS).fill("");
+
 function _str(r: _Reader, decoder: TextDecoder): string {
   const len = _u32(r);
   const start = r.pos;
@@ -1220,15 +1227,33 @@ function _str(r: _Reader, decoder: TextDecoder): string {
   r.pos = end;
   if (end > r.len) _eof();
   const buf = r.buf;
-  if (len <= 32) {
-    // Short ASCII strings (ids, decimal prices): one reused code array per length, no decoder call.
+  if (len <= _INTERN_MAX) {
+    if (len === 0) return "";
+    // Short ASCII: the same bytes as the string in their slot give that string (no allocation);
+    // anything else goes to the decoder, so invalid UTF-8 fails as before.
+    let h = len;
+    for (let i = start; i < end; i++) {
+      const c = buf[i] as number;
+      if (c > 0x7f) return decoder.decode(buf.subarray(start, end));
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const slot = (h ^ (h >>> 15)) & (_INTERN_SLOTS - 1);
+    const at = slot * _INTERN_MAX;
+    if (_internLen[slot] === len) {
+      let i = 0;
+      while (i < len && _internBytes[at + i] === buf[start + i]) i++;
+      if (i === len) return _internStr[slot] as string;
+    }
     const codes = _codes[len] as number[];
     for (let i = 0; i < len; i++) {
       const c = buf[start + i] as number;
-      if (c > 0x7f) return decoder.decode(buf.subarray(start, end));
       codes[i] = c;
+      _internBytes[at + i] = c;
     }
-    return String.fromCharCode.apply(null, codes);
+    const s = String.fromCharCode.apply(null, codes);
+    _internLen[slot] = len;
+    _internStr[slot] = s;
+    return s;
   }
   return decoder.decode(buf.subarray(start, end));
 }
