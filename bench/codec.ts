@@ -1,7 +1,8 @@
 /**
  * Codec throughput of t4flow in the current runtime (Deno or Bun): decoding the golden
  * `MarketDepth` frame (192 bytes) with `fromBinary` and with `decodeServerFrame` (generated
- * decoders), decoding the bare `MarketDepth` with `fromBinary` and `decodeMarketDepthFast`, and
+ * decoders), decoding the end-to-end floods' 32 distinct `MarketDepth` frames in turn with
+ * `decodeServerFrame`, decoding the bare `MarketDepth` with `fromBinary` and `decodeMarketDepthFast`, and
  * encoding a `LoginRequest` and a `Heartbeat` from plain objects. Prints one JSON object of
  * messages per second (median of the rounds).
  *
@@ -17,6 +18,7 @@ import { decodeServerFrame, encodeClientMessage } from "../lib/protocol/frame_co
 import { FrameError } from "../lib/protocol/frame_error.ts";
 import { MarketDepthSchema, ServerMessageSchema } from "../lib/protocol/proto.ts";
 import { decodeMarketDepthFast } from "../lib/protocol/gen/t4/v1/service_t4fast.ts";
+import { floodFrames } from "./flood_frames.ts";
 
 /** Median messages per second of `fn` over `rounds` rounds of `iterations` calls. */
 export function measure(fn: () => number, iterations: number, rounds: number): number {
@@ -37,6 +39,7 @@ export function measure(fn: () => number, iterations: number, rounds: number): n
 export interface CodecResults {
   decodeFrameFromBinary: number;
   decodeFrameFast: number;
+  decodeFloodFramesFast: number;
   decodeMarketDepthFromBinary: number;
   decodeMarketDepthFast: number;
   encodeLoginRequest: number;
@@ -57,6 +60,8 @@ export function runCodec(quick: boolean): CodecResults {
   if (envelope.payload.case !== "marketDepth") throw new Error("Cannot bench: not a depth frame");
   const depth = toBinary(MarketDepthSchema, envelope.payload.value);
   const read = { readUnknownFields: true } as const;
+  const flood = floodFrames();
+  let next = 0;
   const iterations = quick ? 20_000 : 300_000;
   const rounds = quick ? 1 : 5;
   return {
@@ -71,6 +76,16 @@ export function runCodec(quick: boolean): CodecResults {
     decodeFrameFast: measure(
       () => {
         const m = decodeServerFrame(frame);
+        return !(m instanceof FrameError) && m.payload.case === "marketDepth"
+          ? m.payload.value.bids.length
+          : 0;
+      },
+      iterations,
+      rounds,
+    ),
+    decodeFloodFramesFast: measure(
+      () => {
+        const m = decodeServerFrame(flood[next++ % flood.length]!);
         return !(m instanceof FrameError) && m.payload.case === "marketDepth"
           ? m.payload.value.bids.length
           : 0;

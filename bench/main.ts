@@ -202,6 +202,7 @@ _log("codec");
 const codecKeys: [string, string][] = [
   ["decodeFrameFromBinary", "decode MarketDepth frame: fromBinary"],
   ["decodeFrameFast", "decode MarketDepth frame: decodeServerFrame (generated)"],
+  ["decodeFloodFramesFast", "decode 32 distinct MarketDepth frames: decodeServerFrame"],
   ["decodeMarketDepthFromBinary", "decode bare MarketDepth: fromBinary"],
   ["decodeMarketDepthFast", "decode bare MarketDepth: generated"],
   ["encodeLoginRequest", "encode LoginRequest"],
