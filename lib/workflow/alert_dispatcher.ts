@@ -8,7 +8,6 @@
 
 import { type Clock, sleep, systemClock } from "../runtime/clock.ts";
 import { writeRegularFile } from "../runtime/files.ts";
-import { runAlertCommand } from "./alert_command.ts";
 import { escapeControl } from "./safe_text.ts";
 import type { AlertSink, Workflow, WorkflowAlert } from "./load_workflow.ts";
 import type { AlertDelivery, AlertReport } from "./run_report.ts";
@@ -282,9 +281,14 @@ export class AlertDispatcher {
         case "webhook":
           await this.#webhook(sink.url, json);
           break;
-        case "command":
+        case "command": {
+          // Loaded on first use: node:child_process is for workflows with command sinks only.
+          const { runAlertCommand } = await import(
+            "./alert_command.ts" + ""
+          ) as typeof import("./alert_command.ts");
           await runAlertCommand(sink.command, json, this.#io.timeoutMs ?? 10_000);
           break;
+        }
       }
       return { sink: sink.kind, ok: true };
     } catch (error) {

@@ -110,6 +110,17 @@ test("t4flow run builds no protobuf descriptor for a workflow without expression
   );
 });
 
+test("t4flow run loads node:child_process only to run a command alert", () => {
+  assert.equal(
+    staticGraph(root, "lib/cli/run_command.ts").packages.get("node:child_process"),
+    undefined,
+  );
+  assert.equal(
+    staticGraph(root, "lib/workflow/alert_command.ts").packages.get("node:child_process"),
+    "lib/workflow/alert_command.ts",
+  );
+});
+
 test("the graph walker sees the imports that matter", () => {
   // A rule that matches nothing cannot fail: the walker finds the heavy packages where they are.
   assert.equal(heavy("lib/workflow/load_workflow.ts").yaml, "lib/workflow/yaml_source.ts");
