@@ -15,7 +15,7 @@ command -v bun >/dev/null || {
 }
 
 echo "== building dist/t4flow with bun build --compile"
-bun build --compile --splitting cli.ts --outfile dist/t4flow
+bun build --compile --bytecode --format=esm --splitting cli.ts --outfile dist/t4flow
 
 work=$(mktemp -d)
 sim_pid=""

@@ -56,7 +56,17 @@ async function _timeOnce(cmd: string, args: string[]): Promise<number> {
 }
 
 async function _build(entry: string, outfile: string): Promise<void> {
-  await _timeOnce("bun", ["build", "--compile", "--splitting", entry, "--outfile", outfile]);
+  // As scripts/compile.ts and .ci/smoke_binary.sh build the binary (the hello world too).
+  await _timeOnce("bun", [
+    "build",
+    "--compile",
+    "--bytecode",
+    "--format=esm",
+    "--splitting",
+    entry,
+    "--outfile",
+    outfile,
+  ]);
 }
 
 /**
