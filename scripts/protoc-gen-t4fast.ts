@@ -6,14 +6,17 @@
  * The generated decoders produce exactly the objects `fromBinary` of `@bufbuild/protobuf` produces
  * (same `$typeName`, field defaults, plain-object shape, merge semantics for repeated singular
  * message fields and oneof cases, map entries, unknown fields kept in `$unknown`), and throw the
- * same error classes with the same messages on bad input, but read the bytes with straight-line
- * code: no descriptors, no tag tuples, no per-field closures, no per-frame typed arrays. `bytes`
- * fields and the bytes of unknown fields are copies, never views into the frame, so that a transport
- * may reuse its read buffer (`transport: "socket"`).
+ * same error classes with the same messages on bad input, without descriptors. The hot messages
+ * (option `hot`, and what they reach) and the first envelope are read with straight-line code: no
+ * tag tuples, no per-field closures, no per-frame typed arrays. Every other message is read by one
+ * generic reader from a compact table of its fields, built on first use: generating straight-line
+ * code for all of them made the module three times larger and slower to load, which is what the
+ * generated codec is for. `bytes` fields and the bytes of unknown fields are copies, never views into
+ * the frame, so that a transport may reuse its read buffer (`transport: "socket"`).
  *
- * The generated encoders write exactly the bytes `toBinary(schema, create(schema, init))` writes,
- * from a message or from the plain object that initialises one, and throw the same errors on
- * invalid values.
+ * The generated encoder (one generic writer over the same tables) writes exactly the bytes
+ * `toBinary(schema, create(schema, init))` writes, from a message or from the plain object that
+ * initialises one, and throws the same errors on invalid values.
  *
  * The generated enum objects are equal to the TypeScript enums of `protoc-gen-es` (names to numbers
  * and numbers back to names) and typed as them, without loading a file descriptor.
@@ -237,7 +240,30 @@ function _zero(field: DescField): string {
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
-function _emitReader(f: GeneratedFile, desc: DescMessage): void {
+/** How generated code refers to the codec of each message type. */
+interface _Refs {
+  /** Index of every message type in the table `_T`. */
+  index: Map<string, number>;
+  /** The types that have straight-line readers (`_new_X`, `_read_X`). */
+  straight: Set<string>;
+}
+
+/** The expression of a fresh message of type `desc`, as `create(schema)` returns it. */
+function _newExpr(refs: _Refs, desc: DescMessage): string {
+  return refs.straight.has(desc.typeName)
+    ? `_new_${_fnName(desc)}()`
+    : `_newT(_t(${refs.index.get(desc.typeName)}))`;
+}
+
+/** The expression reading a message of type `desc` of `length` bytes into `into`. */
+function _readExpr(refs: _Refs, desc: DescMessage, into: string): string {
+  return refs.straight.has(desc.typeName)
+    ? `_read_${_fnName(desc)}(r, length, ${into}, depth + 1)`
+    : `_readT(r, length, ${into}, depth + 1, _t(${refs.index.get(desc.typeName)}))`;
+}
+
+/** A straight-line reader: for the hot messages, where the per-field dispatch of `_readT` shows. */
+function _emitReader(f: GeneratedFile, desc: DescMessage, refs: _Refs): void {
   const shape = f.importShape(desc);
   const fn = _fnName(desc);
   // Factory: the object create(schema) returns for a proto3 message, in member order.
@@ -286,20 +312,19 @@ function _emitReader(f: GeneratedFile, desc: DescMessage): void {
         f.print("        m.", name, " = _u32(r) | 0;");
         break;
       case "message": {
-        const child = _fnName(field.message);
         f.print("        const length = _u32(r);");
         if (field.oneof !== undefined) {
           const oneof = field.oneof.localName;
           const caseName = JSON.stringify(name);
           f.print("        const p = m.", oneof, ";");
           f.print(
-            "        const value = _read_",
-            child,
-            "(r, length, p.case === ",
-            caseName,
-            " ? p.value : _new_",
-            child,
-            "(), depth + 1);",
+            "        const value = ",
+            _readExpr(
+              refs,
+              field.message,
+              `p.case === ${caseName} ? p.value : ${_newExpr(refs, field.message)}`,
+            ),
+            ";",
           );
           f.print("        m.", oneof, " = { case: ", caseName, ", value };");
         } else {
@@ -307,27 +332,26 @@ function _emitReader(f: GeneratedFile, desc: DescMessage): void {
           f.print(
             "        m.",
             name,
-            " = _read_",
-            child,
-            "(r, length, prev === undefined ? _new_",
-            child,
-            "() : prev, depth + 1);",
+            " = ",
+            _readExpr(
+              refs,
+              field.message,
+              `prev === undefined ? ${_newExpr(refs, field.message)} : prev`,
+            ),
+            ";",
           );
         }
         break;
       }
       case "list":
         if (field.listKind === "message") {
-          const child = _fnName(field.message);
           f.print("        const length = _u32(r);");
           f.print(
             "        m.",
             name,
-            ".push(_read_",
-            child,
-            "(r, length, _new_",
-            child,
-            "(), depth + 1));",
+            ".push(",
+            _readExpr(refs, field.message, _newExpr(refs, field.message)),
+            ");",
           );
         } else {
           const scalar = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
@@ -429,10 +453,9 @@ function _screaming(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
-function _emitEnvelope(f: GeneratedFile, envelope: DescMessage): void {
+function _emitEnvelope(f: GeneratedFile, envelope: DescMessage, refs: _Refs): void {
   const shape = f.importShape(envelope);
   const schemaType = f.importSchema(envelope, true);
-  const fn = _fnName(envelope);
   const oneof = _payloadOneof(envelope);
   f.print(
     f.jsDoc(
@@ -470,7 +493,11 @@ function _emitEnvelope(f: GeneratedFile, envelope: DescMessage): void {
   f.print(f.export("function", `decode${envelope.name}`), "(bytes: Uint8Array): ", shape, " {");
   f.print("  const r = _open(bytes);");
   f.print("  try {");
-  f.print("    return _read_", fn, "(r, bytes.length, _new_", fn, "(), 1);");
+  f.print(
+    "    const length = bytes.length;\n    const depth = 0;\n    return ",
+    _readExpr(refs, envelope, _newExpr(refs, envelope)),
+    ";",
+  );
   f.print("  } finally {");
   f.print("    _close(r);");
   f.print("  }");
@@ -506,7 +533,7 @@ function _emitEnvelope(f: GeneratedFile, envelope: DescMessage): void {
   );
   f.print("  const w = _openWriter();");
   f.print("  try {");
-  f.print("    _write_", fn, "(w, m);");
+  f.print("    _writeT(w, m, _t(", refs.index.get(envelope.typeName)!, "));");
   f.print("    return w.buf.slice(0, w.pos);");
   f.print("  } finally {");
   f.print("    _closeWriter(w);");
@@ -563,324 +590,96 @@ function _emitEnvelope(f: GeneratedFile, envelope: DescMessage): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Encoding
+// Tables: every message type as data for the generic reader, writer and JSON writer of the runtime
 
-/** Bytes of the varint tag of a field. */
-function _tagBytes(no: number, wireType: number): number[] {
-  let v = ((no << 3) | wireType) >>> 0;
-  const out: number[] = [];
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return out;
-}
+/** Field kinds of the tables (see `_RUNTIME`). */
+const _K_IMPLICIT = 0;
+const _K_EXPLICIT = 1;
+const _K_MESSAGE = 2;
+const _K_ONEOF = 3;
+const _K_LIST = 4;
+const _K_LIST_MESSAGE = 5;
+const _K_MAP = 6;
+/** Scalar code of enum values in the tables: read and written as int32, zero compared strictly. */
+const _S_ENUM = 99;
 
-function _wireType(type: ScalarType): number {
-  switch (type) {
-    case ScalarType.BYTES:
-    case ScalarType.STRING:
-      return 2;
-    case ScalarType.DOUBLE:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return 1;
-    case ScalarType.FIXED32:
-    case ScalarType.SFIXED32:
-    case ScalarType.FLOAT:
-      return 5;
-    default:
-      return 0;
-  }
-}
-
-function _tagCall(no: number, wireType: number): string {
-  const bytes = _tagBytes(no, wireType);
-  return `_raw${bytes.length}(w, ${
-    bytes.map((b) => "0x" + b.toString(16).padStart(2, "0")).join(", ")
-  })`;
-}
-
-/** The statement writing one scalar value `v` (no tag). */
-function _scalarWrite(type: ScalarType, v: string, label: string): string {
-  const l = JSON.stringify(label);
-  switch (type) {
-    case ScalarType.STRING:
-      return `_wString(w, ${v});`;
-    case ScalarType.BOOL:
-      return `_raw1(w, ${v} ? 1 : 0);`;
-    case ScalarType.INT32:
-      return `_wInt32(w, ${v}, ${l});`;
-    case ScalarType.UINT32:
-      return `_wUint32(w, ${v}, ${l});`;
-    case ScalarType.SINT32:
-      return `_wSint32(w, ${v}, ${l});`;
-    case ScalarType.FIXED32:
-      return `_wFixed32(w, ${v}, false, ${l});`;
-    case ScalarType.SFIXED32:
-      return `_wFixed32(w, ${v}, true, ${l});`;
-    case ScalarType.FLOAT:
-      return `_wFloat(w, ${v}, ${l});`;
-    case ScalarType.DOUBLE:
-      return `_wDouble(w, ${v}, ${l});`;
-    case ScalarType.INT64:
-      return `_wVarint64(w, _enc64(${v}, true, ${l}));`;
-    case ScalarType.UINT64:
-      return `_wVarint64(w, _enc64(${v}, false, ${l}));`;
-    case ScalarType.SINT64:
-      return `_wSint64(w, _enc64(${v}, true, ${l}));`;
-    case ScalarType.FIXED64:
-      return `_wFixed64(w, _enc64(${v}, false, ${l}));`;
-    case ScalarType.SFIXED64:
-      return `_wFixed64(w, _enc64(${v}, true, ${l}));`;
-    case ScalarType.BYTES:
-      return `_wBytes(w, ${v});`;
-  }
-}
-
-/** The condition under which `toBinary` writes an implicit-presence scalar `v` (not null). */
-function _nonZero(type: ScalarType, v: string): string {
-  switch (type) {
-    case ScalarType.BOOL:
-      return `${v} !== false`;
-    case ScalarType.STRING:
-      return `${v} !== ""`;
-    case ScalarType.BYTES:
-      return `(!(${v} instanceof Uint8Array) || ${v}.byteLength > 0)`;
-    case ScalarType.DOUBLE:
-    case ScalarType.FLOAT:
-      return `!Object.is(${v}, 0)`;
-    default:
-      return `${v} != 0`;
-  }
-}
-
-function _emitWriter(f: GeneratedFile, desc: DescMessage): void {
-  const fn = _fnName(desc);
-  f.print("function _write_", fn, "(w: _Writer, m: _Any): void {");
-  f.print("  if (m === undefined) return; // toBinary writes an empty message");
-  f.print("  const typeName = m.$typeName;");
-  f.print("  let v: _Any;");
-  const oneofVars = new Map<string, string>();
-  for (const oneof of desc.oneofs) {
-    const o = `o_${oneof.localName}`;
-    oneofVars.set(oneof.localName, o);
-    f.print("  const ", o, " = m.", oneof.localName, ";");
-    f.print("  const c_", oneof.localName, " = ", o, " == null ? undefined : ", o, ".case;");
-  }
-  const sorted = [...desc.fields].sort((a, b) => a.number - b.number);
-  for (const field of sorted) {
-    const label = `${desc.typeName}.${field.name}`;
-    const name = field.localName;
-    switch (field.fieldKind) {
-      case "scalar":
-      case "enum": {
-        const type = field.fieldKind === "enum" ? ScalarType.INT32 : field.scalar;
-        const tag = _tagCall(field.number, _wireType(type));
-        const bytes = type === ScalarType.BYTES;
-        f.print("  v = m.", name, ";");
-        if (bytes) f.print("  if (Array.isArray(v)) v = new Uint8Array(v);");
-        let cond = "v != null";
-        if (field.presence === _IMPLICIT) {
-          cond += field.fieldKind === "enum"
-            ? ` && v !== ${field.enum.values[0]?.number ?? 0}`
-            : ` && ${_nonZero(type, "v")}`;
-        }
-        f.print("  if (", cond, ") {");
-        f.print("    ", tag, ";");
-        f.print("    ", _scalarWrite(type, "v", label));
-        f.print("  }");
-        break;
-      }
-      case "message": {
-        const child = _fnName(field.message);
-        const tag = _tagCall(field.number, 2);
-        if (field.oneof !== undefined) {
-          f.print("  if (c_", field.oneof.localName, " === ", JSON.stringify(name), ") {");
-          f.print("    ", tag, ";");
-          f.print("    const at = _fork(w);");
-          f.print("    _write_", child, "(w, ", oneofVars.get(field.oneof.localName)!, ".value);");
-          f.print("    _join(w, at);");
-          f.print("  }");
-        } else {
-          f.print("  v = m.", name, ";");
-          f.print("  if (v != null) {");
-          f.print("    ", tag, ";");
-          f.print("    const at = _fork(w);");
-          f.print("    _write_", child, "(w, v);");
-          f.print("    _join(w, at);");
-          f.print("  }");
-        }
-        break;
-      }
-      case "list": {
-        f.print("  v = m.", name, ";");
-        f.print("  if (v != null) {");
-        if (field.listKind === "message") {
-          const child = _fnName(field.message);
-          const tag = _tagCall(field.number, 2);
-          f.print("    for (let i = 0; i < v.length; i++) {");
-          f.print("      ", tag, ";");
-          f.print("      const at = _fork(w);");
-          f.print("      _write_", child, "(w, v[i]);");
-          f.print("      _join(w, at);");
-          f.print("    }");
-        } else {
-          const type = field.listKind === "enum" ? ScalarType.INT32 : field.scalar;
-          const item = type === ScalarType.BYTES ? "_u8(v[i])" : "v[i]";
-          if (field.packed) {
-            f.print("    if (v.length > 0) {");
-            f.print("      ", _tagCall(field.number, 2), ";");
-            f.print("      const at = _fork(w);");
-            f.print("      for (let i = 0; i < v.length; i++) ", _scalarWrite(type, item, label));
-            f.print("      _join(w, at);");
-            f.print("    }");
+function _emitTables(
+  f: GeneratedFile,
+  all: DescMessage[],
+  refs: _Refs,
+  enumNames: Map<string, string>,
+): void {
+  // Built on first use, one type at a time: building them all would cost milliseconds at startup.
+  f.print("const _SPECS: (() => _Type)[] = [");
+  for (const desc of all) {
+    const specs: string[] = [];
+    for (const field of desc.fields) {
+      let kind: number;
+      let scalar = 0;
+      let extra: string | number = 0;
+      let names: string | undefined;
+      switch (field.fieldKind) {
+        case "scalar":
+          kind = field.presence === _IMPLICIT ? _K_IMPLICIT : _K_EXPLICIT;
+          scalar = field.scalar;
+          break;
+        case "enum":
+          kind = field.presence === _IMPLICIT ? _K_IMPLICIT : _K_EXPLICIT;
+          scalar = _S_ENUM;
+          extra = field.enum.values[0]?.number ?? 0;
+          names = enumNames.get(field.enum.typeName);
+          break;
+        case "message":
+          kind = field.oneof !== undefined ? _K_ONEOF : _K_MESSAGE;
+          extra = refs.index.get(field.message.typeName)!;
+          break;
+        case "list":
+          if (field.listKind === "message") {
+            kind = _K_LIST_MESSAGE;
+            extra = refs.index.get(field.message.typeName)!;
           } else {
-            f.print("    for (let i = 0; i < v.length; i++) {");
-            f.print("      ", _tagCall(field.number, _wireType(type)), ";");
-            f.print("      ", _scalarWrite(type, item, label));
-            f.print("    }");
+            kind = _K_LIST;
+            scalar = field.listKind === "enum" ? _S_ENUM : field.scalar;
+            if (field.listKind === "enum") names = enumNames.get(field.enum.typeName);
           }
-        }
-        f.print("  }");
-        break;
+          break;
+        case "map":
+          kind = _K_MAP;
+          scalar = field.mapKind === "enum" ? _S_ENUM : field.scalar as ScalarType;
+          if (field.mapKind === "enum") {
+            extra = field.enum.values[0]?.number ?? 0;
+            names = enumNames.get(field.enum.typeName);
+          }
+          break;
       }
-      case "map": {
-        const type = field.mapKind === "enum" ? ScalarType.INT32 : field.scalar as ScalarType;
-        f.print("  v = m.", name, ";");
-        f.print("  if (v != null) {");
-        f.print("    const keys = Object.keys(v);");
-        f.print("    for (let i = 0; i < keys.length; i++) {");
-        f.print("      const key = keys[i] as string;");
-        f.print("      ", _tagCall(field.number, 2), ";");
-        f.print("      const at = _fork(w);");
-        f.print("      ", _tagCall(1, 2), ";");
-        f.print("      ", _scalarWrite(ScalarType.STRING, "key", label));
-        f.print("      ", _tagCall(2, _wireType(type)), ";");
-        f.print("      ", _scalarWrite(type, "v[key]", label));
-        f.print("      _join(w, at);");
-        f.print("    }");
-        f.print("  }");
-        break;
+      // [number, local name, proto name, kind, scalar, child or enum zero, flags, oneof, JSON name,
+      // enum names], trailing defaults left out (see _type).
+      const flags = (field.fieldKind === "list" && field.packed ? 1 : 0) |
+        (field.utf8Validation ? 0 : 2);
+      const parts: string[] = [
+        String(field.number),
+        JSON.stringify(field.localName),
+        JSON.stringify(field.name),
+        String(kind),
+        String(scalar),
+        String(extra),
+        String(flags),
+        JSON.stringify(field.oneof?.localName ?? ""),
+        JSON.stringify(field.jsonName === field.localName ? "" : field.jsonName),
+      ];
+      if (names !== undefined) parts.push(names);
+      else {
+        while (parts.length > 5 && (parts.at(-1) === "0" || parts.at(-1) === '""')) parts.pop();
       }
+      specs.push(`[${parts.join(", ")}]`);
     }
+    f.print("  () => _type(", JSON.stringify(desc.typeName), ", [", specs.join(", "), "]),");
   }
-  f.print("  if (typeName === ", JSON.stringify(desc.typeName), ") {");
-  f.print("    const unknown = m.$unknown as _Unknown[] | undefined;");
-  f.print("    if (unknown !== undefined) _wUnknown(w, unknown);");
-  f.print("  }");
-  f.print("}");
+  f.print("];");
   f.print();
 }
 
-// ---------------------------------------------------------------------------------------------
-// JSON
-
-function _jsonScalar(type: ScalarType, v: string): string {
-  switch (type) {
-    case ScalarType.INT64:
-    case ScalarType.UINT64:
-    case ScalarType.SINT64:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      return `String(${v})`;
-    case ScalarType.FLOAT:
-    case ScalarType.DOUBLE:
-      return `_jsonNumber(${v})`;
-    case ScalarType.BYTES:
-      return `_base64(${v})`;
-    default:
-      return v;
-  }
-}
-
-function _emitJson(f: GeneratedFile, desc: DescMessage, enumNames: Map<string, string>): void {
-  const fn = _fnName(desc);
-  f.print("function _json_", fn, "(m: _Any): _Any {");
-  if (desc.typeName === "google.protobuf.Timestamp") {
-    f.print("  return _timestampJson(m);");
-    f.print("}");
-    f.print();
-    return;
-  }
-  f.print("  const json: Record<string, unknown> = {};");
-  f.print("  let v: _Any;");
-  const sorted = [...desc.fields].sort((a, b) => a.number - b.number);
-  const key = (field: DescField) => `json[${JSON.stringify(field.jsonName)}]`;
-  for (const field of sorted) {
-    const name = field.localName;
-    switch (field.fieldKind) {
-      case "scalar":
-      case "enum": {
-        f.print("  v = m.", name, ";");
-        let cond = "v !== undefined";
-        if (field.presence === _IMPLICIT) {
-          cond += field.fieldKind === "enum"
-            ? ` && v !== ${field.enum.values[0]?.number ?? 0}`
-            : ` && ${_nonZero(field.scalar, "v")}`;
-        }
-        const value = field.fieldKind === "enum"
-          ? `_enumJson(${enumNames.get(field.enum.typeName)!}, v)`
-          : _jsonScalar(field.scalar, "v");
-        f.print("  if (", cond, ") ", key(field), " = ", value, ";");
-        break;
-      }
-      case "message": {
-        const child = _fnName(field.message);
-        if (field.oneof !== undefined) {
-          f.print("  v = m.", field.oneof.localName, ";");
-          f.print(
-            "  if (v.case === ",
-            JSON.stringify(name),
-            ") ",
-            key(field),
-            " = _json_",
-            child,
-            "(v.value);",
-          );
-        } else {
-          f.print("  v = m.", name, ";");
-          f.print("  if (v !== undefined) ", key(field), " = _json_", child, "(v);");
-        }
-        break;
-      }
-      case "list": {
-        f.print("  v = m.", name, ";");
-        const item = field.listKind === "message"
-          ? `_json_${_fnName(field.message)}(x)`
-          : field.listKind === "enum"
-          ? `_enumJson(${enumNames.get(field.enum.typeName)!}, x)`
-          : _jsonScalar(field.scalar, "x");
-        f.print("  if (v.length > 0) ", key(field), " = v.map((x: _Any) => ", item, ");");
-        break;
-      }
-      case "map": {
-        const item = field.mapKind === "enum"
-          ? `_enumJson(${enumNames.get(field.enum.typeName)!}, x)`
-          : field.mapKind === "scalar"
-          ? _jsonScalar(field.scalar, "x")
-          : "x";
-        f.print("  v = m.", name, ";");
-        f.print("  if (Object.keys(v).length > 0) {");
-        f.print("    const out: Record<string, unknown> = {};");
-        f.print(
-          "    for (const [k, x] of Object.entries(v as Record<string, _Any>)) _setOwn(out, k, ",
-          item,
-          ");",
-        );
-        f.print("    ", key(field), " = out;");
-        f.print("  }");
-        break;
-      }
-    }
-  }
-  f.print("  return json;");
-  f.print("}");
-  f.print();
-}
-
-function _emitJsonEntry(f: GeneratedFile, envelope: DescMessage): void {
+function _emitJsonEntry(f: GeneratedFile, envelope: DescMessage, refs: _Refs): void {
   const shape = f.importShape(envelope);
   const name = envelope.name.charAt(0).toLowerCase() + envelope.name.slice(1);
   f.print(
@@ -898,7 +697,7 @@ function _emitJsonEntry(f: GeneratedFile, envelope: DescMessage): void {
     shape,
     "): Record<string, unknown> {",
   );
-  f.print("  return _json_", _fnName(envelope), "(message);");
+  f.print("  return _jsonT(message, _t(", refs.index.get(envelope.typeName)!, "));");
   f.print("}");
   f.print();
 }
@@ -1369,19 +1168,6 @@ function _raw1(w: _Writer, a: number): void {
   w.buf[w.pos++] = a;
 }
 
-function _raw2(w: _Writer, a: number, b: number): void {
-  _grow(w, 2);
-  w.buf[w.pos++] = a;
-  w.buf[w.pos++] = b;
-}
-
-function _raw3(w: _Writer, a: number, b: number, c: number): void {
-  _grow(w, 3);
-  w.buf[w.pos++] = a;
-  w.buf[w.pos++] = b;
-  w.buf[w.pos++] = c;
-}
-
 function _varint32Size(value: number): number {
   if (value < 0x80) return 1;
   if (value < 0x4000) return 2;
@@ -1638,6 +1424,392 @@ function _wUnknown(w: _Writer, unknown: _Unknown[]): void {
     w.pos += data.length;
   }
 }
+
+
+/** A field of a message type (see \`_type\`). */
+interface _Field {
+  no: number;
+  /** Local name (property of the message, or case of the oneof). */
+  n: string;
+  /** \`type.proto_name\`, for errors. */
+  label: string;
+  /** Kind: 0 implicit scalar, 1 explicit scalar, 2 message, 3 oneof message, 4 list, 5 list of messages, 6 map. */
+  k: number;
+  /** Scalar type (\`ScalarType\`), 99 for enums. */
+  s: number;
+  /** Zero value of an implicit scalar (enum: first value). */
+  z: unknown;
+  /** Index of the message type of kinds 2, 3 and 5 (see \`_t\`). */
+  c: number;
+  /** Oneof local name (kind 3). */
+  o: string;
+  packed: boolean;
+  strict: boolean;
+  /** JSON name. */
+  j: string;
+  /** Enum value names, for JSON. */
+  e: Record<number, string> | undefined;
+  /** Tag of one value; \`ptag\`: of a packed list. */
+  tag: number;
+  ptag: number;
+}
+
+/** A message type: its fields in declaration and in number order. */
+interface _Type {
+  typeName: string;
+  what: string;
+  fields: _Field[];
+  sorted: _Field[];
+  byNo: Map<number, _Field>;
+}
+
+type _Spec = [number, string, string, number, number, number?, number?, string?, string?, Record<number, string>?];
+
+function _wireTypeOf(s: number): number {
+  switch (s) {
+    case 9:
+    case 12:
+      return 2;
+    case 1:
+    case 6:
+    case 16:
+      return 1;
+    case 2:
+    case 7:
+    case 15:
+      return 5;
+    default:
+      return 0;
+  }
+}
+
+function _zeroOf(s: number, enumZero: number): unknown {
+  switch (s) {
+    case 99:
+      return enumZero;
+    case 9:
+      return "";
+    case 8:
+      return false;
+    case 3:
+    case 4:
+    case 6:
+    case 16:
+    case 18:
+      return _ZERO64;
+    default:
+      return 0;
+  }
+}
+
+function _type(typeName: string, specs: _Spec[]): _Type {
+  const fields = specs.map(([no, n, name, k, s, extra = 0, flags = 0, o = "", j = "", e]): _Field => ({
+    no,
+    n,
+    label: typeName + "." + name,
+    k,
+    s,
+    z: _zeroOf(s, extra),
+    c: extra,
+    o,
+    packed: (flags & 1) !== 0,
+    strict: (flags & 2) === 0,
+    j: j === "" ? n : j,
+    e,
+    tag: ((no << 3) | (k === 0 || k === 1 || k === 4 ? _wireTypeOf(s) : 2)) >>> 0,
+    ptag: ((no << 3) | 2) >>> 0,
+  }));
+  return {
+    typeName,
+    what: "message " + typeName,
+    fields,
+    sorted: [...fields].sort((a, b) => a.no - b.no),
+    byNo: new Map(fields.map((f) => [f.no, f])),
+  };
+}
+
+const _T: (_Type | undefined)[] = [];
+
+/** The message type of index \`i\`, built on first use. */
+function _t(i: number): _Type {
+  return _T[i] ??= (_SPECS[i] as () => _Type)();
+}
+
+/** What \`create(schema)\` returns: \`$typeName\`, then the members in declaration order. */
+function _newT(type: _Type): _Any {
+  const m: _Any = { $typeName: type.typeName };
+  for (const f of type.fields) {
+    switch (f.k) {
+      case 0:
+        m[f.n] = f.s === 12 ? new Uint8Array(0) : f.z;
+        break;
+      case 3:
+        if (!(f.o in m)) m[f.o] = { case: undefined };
+        break;
+      case 4:
+      case 5:
+        m[f.n] = [];
+        break;
+      case 6:
+        m[f.n] = {};
+        break;
+    }
+  }
+  return m;
+}
+
+/** One scalar value of type \`s\`. */
+function _rs(r: _Reader, s: number, strict: boolean): unknown {
+  switch (s) {
+    case 1:
+      return _double(r);
+    case 2:
+      return _float(r);
+    case 3:
+      return _i64(r);
+    case 4:
+      return _u64(r);
+    case 6:
+      return _fixed64(r, false);
+    case 7:
+      return _fixed32(r, false);
+    case 8:
+      return _bool(r);
+    case 9:
+      return _str(r, strict ? _utf8Strict : _utf8Lenient);
+    case 12:
+      return _bytes(r);
+    case 13:
+      return _u32(r);
+    case 15:
+      return _fixed32(r, true);
+    case 16:
+      return _fixed64(r, true);
+    case 17:
+      return _s32(r);
+    case 18:
+      return _s64(r);
+    default: // int32, enum
+      return _u32(r) | 0;
+  }
+}
+
+function _readT(r: _Reader, length: number, m: _Any, depth: number, type: _Type): _Any {
+  if (depth > 100) _tooDeep(type.what);
+  const end = r.pos + length;
+  let unknown: _Unknown[] | undefined;
+  const byNo = type.byNo;
+  while (r.pos < end) {
+    const tag = _tag(r);
+    const f = byNo.get(tag >>> 3);
+    if (f === undefined) {
+      unknown = _unknown(r, tag, depth, unknown ?? m.$unknown ?? []);
+      continue;
+    }
+    switch (f.k) {
+      case 0:
+      case 1:
+        m[f.n] = _rs(r, f.s, f.strict);
+        break;
+      case 2: {
+        const len = _u32(r);
+        const prev = m[f.n];
+        m[f.n] = _readT(r, len, prev === undefined ? _newT(_t(f.c)) : prev, depth + 1, _t(f.c));
+        break;
+      }
+      case 3: {
+        const len = _u32(r);
+        const p = m[f.o];
+        const value = _readT(r, len, p.case === f.n ? p.value : _newT(_t(f.c)), depth + 1, _t(f.c));
+        m[f.o] = { case: f.n, value };
+        break;
+      }
+      case 4: {
+        const items = m[f.n];
+        if ((tag & 7) === 2 && f.s !== 9 && f.s !== 12) {
+          const stop = _u32(r) + r.pos;
+          while (r.pos < stop) items.push(_rs(r, f.s, f.strict));
+        } else {
+          items.push(_rs(r, f.s, f.strict));
+        }
+        break;
+      }
+      case 5: {
+        const len = _u32(r);
+        m[f.n].push(_readT(r, len, _newT(_t(f.c)), depth + 1, _t(f.c)));
+        break;
+      }
+      case 6: {
+        const stop = _u32(r) + r.pos;
+        let key: unknown;
+        let value: unknown;
+        while (r.pos < stop) {
+          const entryTag = _tag(r);
+          switch (entryTag >>> 3) {
+            case 1:
+              key = _str(r, f.strict ? _utf8Strict : _utf8Lenient);
+              break;
+            case 2:
+              value = _rs(r, f.s, f.strict);
+              break;
+            default:
+              _skip(r, entryTag & 7, entryTag >>> 3, 100 - depth);
+          }
+        }
+        _setOwn(m[f.n], (key ?? "") as string, value ?? (f.s === 12 ? new Uint8Array(0) : f.z));
+        break;
+      }
+    }
+  }
+  if (unknown !== undefined && unknown.length > 0) m.$unknown = unknown;
+  return m;
+}
+
+/** Whether \`toBinary\` leaves out an implicit-presence value (not null). */
+function _isZero(f: _Field, v: _Any): boolean {
+  switch (f.s) {
+    case 99:
+      return v === f.z;
+    case 8:
+      return v === false;
+    case 9:
+      return v === "";
+    case 12:
+      return v instanceof Uint8Array && v.byteLength === 0;
+    case 1:
+    case 2:
+      return Object.is(v, 0);
+    default:
+      return v == 0;
+  }
+}
+
+/** Writes one scalar value of type \`s\` (no tag). */
+function _ws(w: _Writer, s: number, v: _Any, label: string): void {
+  switch (s) {
+    case 1:
+      return _wDouble(w, v, label);
+    case 2:
+      return _wFloat(w, v, label);
+    case 3:
+      return _wVarint64(w, _enc64(v, true, label));
+    case 4:
+      return _wVarint64(w, _enc64(v, false, label));
+    case 6:
+      return _wFixed64(w, _enc64(v, false, label));
+    case 7:
+      return _wFixed32(w, v, false, label);
+    case 8:
+      return _raw1(w, v ? 1 : 0);
+    case 9:
+      return _wString(w, v);
+    case 12:
+      return _wBytes(w, v);
+    case 13:
+      return _wUint32(w, v, label);
+    case 15:
+      return _wFixed32(w, v, true, label);
+    case 16:
+      return _wFixed64(w, _enc64(v, true, label));
+    case 17:
+      return _wSint32(w, v, label);
+    case 18:
+      return _wSint64(w, _enc64(v, true, label));
+    default: // int32, enum
+      return _wInt32(w, v, label);
+  }
+}
+
+/** Writes \`m\` (a message or an init object of \`type\`) as \`toBinary(create(...))\` does. */
+function _writeT(w: _Writer, m: _Any, type: _Type): void {
+  if (m === undefined) return; // toBinary writes an empty message
+  const typeName = m.$typeName;
+  const fields = type.sorted;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as _Field;
+    switch (f.k) {
+      case 0:
+      case 1: {
+        let v = m[f.n];
+        if (f.s === 12 && Array.isArray(v)) v = new Uint8Array(v);
+        if (v != null && (f.k === 1 || !_isZero(f, v))) {
+          _varint32(w, f.tag);
+          _ws(w, f.s, v, f.label);
+        }
+        break;
+      }
+      case 2: {
+        const v = m[f.n];
+        if (v != null) {
+          _varint32(w, f.tag);
+          const at = _fork(w);
+          _writeT(w, v, _t(f.c));
+          _join(w, at);
+        }
+        break;
+      }
+      case 3: {
+        const o = m[f.o];
+        if (o != null && o.case === f.n) {
+          _varint32(w, f.tag);
+          const at = _fork(w);
+          _writeT(w, o.value, _t(f.c));
+          _join(w, at);
+        }
+        break;
+      }
+      case 4: {
+        const v = m[f.n];
+        if (v == null) break;
+        if (f.packed) {
+          if (v.length === 0) break;
+          _varint32(w, f.ptag);
+          const at = _fork(w);
+          for (let k = 0; k < v.length; k++) _ws(w, f.s, v[k], f.label);
+          _join(w, at);
+        } else {
+          for (let k = 0; k < v.length; k++) {
+            _varint32(w, f.tag);
+            _ws(w, f.s, f.s === 12 ? _u8(v[k]) : v[k], f.label);
+          }
+        }
+        break;
+      }
+      case 5: {
+        const v = m[f.n];
+        if (v == null) break;
+        for (let k = 0; k < v.length; k++) {
+          _varint32(w, f.tag);
+          const at = _fork(w);
+          _writeT(w, v[k], _t(f.c));
+          _join(w, at);
+        }
+        break;
+      }
+      case 6: {
+        const v = m[f.n];
+        if (v == null) break;
+        const keys = Object.keys(v);
+        const valueTag = ((2 << 3) | _wireTypeOf(f.s)) >>> 0;
+        for (let k = 0; k < keys.length; k++) {
+          const key = keys[k] as string;
+          _varint32(w, f.tag);
+          const at = _fork(w);
+          _raw1(w, 0x0a);
+          _wString(w, key);
+          _varint32(w, valueTag);
+          _ws(w, f.s, v[key], f.label);
+          _join(w, at);
+        }
+        break;
+      }
+    }
+  }
+  if (typeName === type.typeName) {
+    const unknown = m.$unknown as _Unknown[] | undefined;
+    if (unknown !== undefined) _wUnknown(w, unknown);
+  }
+}
 `;
 
 /** Helpers of the JSON writers. */
@@ -1649,8 +1821,68 @@ function _jsonNumber(v: number): number | string {
   return v;
 }
 
-function _enumJson(values: Record<number, string>, v: number): string | number {
-  return values[v] ?? v;
+function _jsonScalar(f: _Field, v: _Any): unknown {
+  switch (f.s) {
+    case 99:
+      return f.e === undefined ? v : f.e[v] ?? v;
+    case 3:
+    case 4:
+    case 6:
+    case 16:
+    case 18:
+      return String(v);
+    case 1:
+    case 2:
+      return _jsonNumber(v);
+    case 12:
+      return _base64(v);
+    default:
+      return v;
+  }
+}
+
+/** The protobuf JSON of \`m\`, as \`toJson\` writes it with the default options. */
+function _jsonT(m: _Any, type: _Type): _Any {
+  if (type.typeName === "google.protobuf.Timestamp") return _timestampJson(m);
+  const json: Record<string, unknown> = {};
+  for (const f of type.sorted) {
+    switch (f.k) {
+      case 0:
+      case 1: {
+        const v = m[f.n];
+        if (v !== undefined && (f.k === 1 || !_isZero(f, v))) json[f.j] = _jsonScalar(f, v);
+        break;
+      }
+      case 2: {
+        const v = m[f.n];
+        if (v !== undefined) json[f.j] = _jsonT(v, _t(f.c));
+        break;
+      }
+      case 3: {
+        const v = m[f.o];
+        if (v.case === f.n) json[f.j] = _jsonT(v.value, _t(f.c));
+        break;
+      }
+      case 4:
+      case 5: {
+        const v = m[f.n];
+        if (v.length > 0) {
+          json[f.j] = v.map((x: _Any) => (f.k === 5 ? _jsonT(x, _t(f.c)) : _jsonScalar(f, x)));
+        }
+        break;
+      }
+      case 6: {
+        const v = m[f.n];
+        if (Object.keys(v).length > 0) {
+          const out: Record<string, unknown> = {};
+          for (const [k, x] of Object.entries(v)) _setOwn(out, k, _jsonScalar(f, x));
+          json[f.j] = out;
+        }
+        break;
+      }
+    }
+  }
+  return json;
 }
 
 function _base64(bytes: Uint8Array): string {
@@ -1700,36 +1932,41 @@ export const protocGenT4Fast = createEcmaScriptPlugin<T4FastOptions>({
     f.print();
     f.print("type _Unknown = ", f.import("UnknownField", "@bufbuild/protobuf", true), ";");
     f.print(_RUNTIME);
-    for (const desc of all) _emitReader(f, desc);
-    for (const desc of all) _emitWriter(f, desc);
-    for (const desc of hot) _emitHotEntry(f, desc);
-    for (const envelope of envelopes) _emitEnvelope(f, envelope);
     const jsonRoots = schema.options.json.map((n) => _findMessage(schema, n));
+    const enumNames = new Map<string, string>();
     if (jsonRoots.length > 0) {
-      const enumNames = new Map<string, string>();
-      const jsonMessages = _closure(jsonRoots);
-      const usedEnums = new Map<string, DescEnum>();
-      for (const desc of jsonMessages) {
+      // Enum value names, for the JSON of the messages reachable from the JSON roots.
+      for (const desc of _closure(jsonRoots)) {
         for (const field of desc.fields) {
           if (
-            field.fieldKind === "enum" ||
-            (field.fieldKind === "list" && field.listKind === "enum") ||
-            (field.fieldKind === "map" && field.mapKind === "enum")
-          ) usedEnums.set(field.enum.typeName, field.enum);
+            (field.fieldKind === "enum" ||
+              (field.fieldKind === "list" && field.listKind === "enum") ||
+              (field.fieldKind === "map" && field.mapKind === "enum")) &&
+            !enumNames.has(field.enum.typeName)
+          ) {
+            const local = "_names_" + field.enum.typeName.replace(/\./g, "_");
+            enumNames.set(field.enum.typeName, local);
+            const entries = field.enum.values.map((v) =>
+              `${JSON.stringify(String(v.number))}: ${JSON.stringify(v.name)}`
+            );
+            f.print("const ", local, ": Record<number, string> = { ", entries.join(", "), " };");
+          }
         }
       }
-      for (const desc of usedEnums.values()) {
-        const local = "_names_" + _fnName(desc as unknown as DescMessage);
-        enumNames.set(desc.typeName, local);
-        const entries = desc.values.map((v) =>
-          `${JSON.stringify(String(v.number))}: ${JSON.stringify(v.name)}`
-        );
-        f.print("const ", local, ": Record<number, string> = { ", entries.join(", "), " };");
-      }
       f.print(_JSON_RUNTIME);
-      for (const desc of jsonMessages) _emitJson(f, desc, enumNames);
-      for (const root of jsonRoots) _emitJsonEntry(f, root);
     }
+    // Straight-line readers for the hot messages and the first envelope (every frame goes through
+    // it); tables for everything else.
+    const straight = [main, ..._closure(hot)];
+    const refs: _Refs = {
+      index: new Map(all.map((desc, i) => [desc.typeName, i])),
+      straight: new Set(straight.map((desc) => desc.typeName)),
+    };
+    _emitTables(f, all, refs, enumNames);
+    for (const desc of straight) _emitReader(f, desc, refs);
+    for (const desc of hot) _emitHotEntry(f, desc);
+    for (const envelope of envelopes) _emitEnvelope(f, envelope, refs);
+    for (const root of jsonRoots) _emitJsonEntry(f, root, refs);
     _emitEnums(schema, dir + "enums_t4fast.ts", main.file);
   },
 });
